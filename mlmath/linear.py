@@ -1,0 +1,281 @@
+"""Linear regression by ordinary least squares (Chapter 1).
+
+The model is :math:`\\hat y = X w + b`. Minimising the sum of squared errors
+gives the normal equations :math:`X^\\top X w = X^\\top y` (Chapter 1,
+"The normal equations"); :func:`ols` solves them three ways, and
+:class:`LinearRegression` wraps that in the scikit-learn estimator contract.
+"""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any
+
+import numpy as np
+
+from ._validation import (
+    check_array,
+    check_consistent_length,
+    check_is_fitted,
+    check_n_features,
+    check_option,
+    check_X_y,
+)
+from .exceptions import ConditioningWarning
+
+__all__ = ["LinearRegression", "mean_squared_error", "ols", "r2_score"]
+
+OLS_METHODS = ("normal", "qr", "svd")
+
+# Beyond this condition number of the system actually solved, at least half of
+# float64's ~16 significant digits may be lost: worth a warning.
+ILL_CONDITIONED = 1.0 / np.sqrt(np.finfo(np.float64).eps)  # about 6.7e7
+
+
+def _rank_tolerance(s: np.ndarray, shape: tuple[int, int]) -> float:
+    """Singular values below this count as zero (numpy's ``matrix_rank`` rule)."""
+    return float(s.max(initial=0.0)) * max(shape) * np.finfo(np.float64).eps
+
+
+def _lstsq_svd(X: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, int, float]:
+    """Minimum-norm least squares through the thin SVD ``X = U S V^T``.
+
+    ``w = V S^+ U^T y``, where ``S^+`` inverts only the singular values above
+    the rank tolerance. Returns ``(w, rank, condition number)``.
+    """
+    U, s, Vt = np.linalg.svd(X, full_matrices=False)
+    keep = s > _rank_tolerance(s, X.shape)
+    s_inv = np.zeros_like(s)
+    s_inv[keep] = 1.0 / s[keep]
+    w = Vt.T @ (s_inv[:, None] * (U.T @ y.reshape(len(y), -1)))
+    cond = float(s[0] / s[-1]) if s[-1] > 0 else np.inf
+    return w.reshape((X.shape[1],) + y.shape[1:]), int(keep.sum()), cond
+
+
+def _warn_rank(rank: int, n_columns: int, method: str) -> None:
+    warnings.warn(
+        f"X is rank deficient: rank {rank} < {n_columns} columns, so the least-squares "
+        "solution is not unique. Returning the minimum-norm solution (from the SVD) "
+        f"instead of the '{method}' solution. Remove redundant (collinear) columns to get "
+        "a unique answer.",
+        ConditioningWarning,
+        stacklevel=3,
+    )
+
+
+def ols(X: Any, y: Any, method: str = "qr") -> np.ndarray:
+    """Ordinary least squares: the ``w`` minimising :math:`\\|y - Xw\\|^2`.
+
+    Derived in Chapter 1, "The normal equations" (by calculus and by
+    projection). No intercept is added: include a column of ones in ``X``, or
+    use :class:`LinearRegression`.
+
+    Parameters
+    ----------
+    X : array_like of shape (N, D)
+        Design matrix, one row per sample.
+    y : array_like of shape (N,) or (N, K)
+        Targets.
+    method : {"qr", "normal", "svd"}
+        * ``"normal"``: solve :math:`X^\\top X w = X^\\top y`. Squares the
+          condition number, so it loses accuracy on ill-conditioned designs.
+        * ``"qr"`` (default): :math:`X = QR`, then solve :math:`R w = Q^\\top y`.
+        * ``"svd"``: :math:`w = V \\Sigma^{+} U^\\top y`.
+
+    Returns
+    -------
+    w : ndarray of shape (D,) or (D, K)
+
+    Warns
+    -----
+    ConditioningWarning
+        If ``X`` is rank deficient (rank < D, which includes D > N): the
+        minimum-norm least-squares solution is returned, whatever ``method``.
+        If the system solved is ill-conditioned (condition number above about
+        ``6.7e7``, where half the digits may be lost): the message gives it.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> X = np.array([[1.0, 0.0], [1.0, 1.0], [1.0, 2.0]])
+    >>> ols(X, np.array([1.0, 3.0, 5.0])).round(12)
+    array([1., 2.])
+    """
+    method = check_option(method, "method", OLS_METHODS)
+    X, y = check_X_y(X, y, y_ndim=(1, 2))
+    n_columns = X.shape[1]
+
+    if method == "svd":
+        w, rank, cond = _lstsq_svd(X, y)
+        if rank < n_columns:
+            _warn_rank(rank, n_columns, method)
+        elif cond > ILL_CONDITIONED:
+            _warn_cond(cond, "X", method)
+        return w
+
+    if method == "normal":
+        A = X.T @ X  # (D, D)
+        eig = np.linalg.eigvalsh(A)  # ascending, all >= 0 up to rounding
+        rank = int((eig > _rank_tolerance(eig, A.shape)).sum())
+        if rank < n_columns:
+            _warn_rank(rank, n_columns, method)
+            return _lstsq_svd(X, y)[0]
+        cond = float(eig[-1] / eig[0])
+        if cond > ILL_CONDITIONED:
+            _warn_cond(cond, "X^T X", method)
+        return np.linalg.solve(A, X.T @ y)
+
+    # method == "qr"
+    Q, R = np.linalg.qr(X)  # Q: (N, min(N, D)), R: (min(N, D), D)
+    s = np.linalg.svd(R, compute_uv=False)  # same singular values as X, cheap: R is small
+    rank = int((s > _rank_tolerance(s, X.shape)).sum())
+    if rank < n_columns:
+        _warn_rank(rank, n_columns, method)
+        return _lstsq_svd(X, y)[0]
+    cond = float(s[0] / s[-1])
+    if cond > ILL_CONDITIONED:
+        _warn_cond(cond, "X", method)
+    return _solve_upper_triangular(R, Q.T @ y)
+
+
+def _warn_cond(cond: float, what: str, method: str) -> None:
+    digits = int(np.log10(cond))
+    warnings.warn(
+        f"{what} is ill-conditioned: condition number {cond:.3g}, so up to about "
+        f"{digits} of float64's 16 significant digits of w may be wrong (method "
+        f"'{method}'). Standardise the features or drop nearly collinear ones"
+        + ("; method='qr' or 'svd' avoids squaring the condition number" if what != "X" else "")
+        + ".",
+        ConditioningWarning,
+        stacklevel=3,
+    )
+
+
+def _solve_upper_triangular(R: np.ndarray, z: np.ndarray) -> np.ndarray:
+    """Back substitution for ``R w = z`` with ``R`` upper triangular.
+
+    numpy has no triangular solver; ``np.linalg.solve`` would ignore the
+    structure but give the same answer, and it runs in LAPACK, so use it.
+    """
+    return np.linalg.solve(R, z)
+
+
+def mean_squared_error(y: Any, y_hat: Any) -> float:
+    """Mean squared error :math:`\\frac1N \\sum_i (y_i - \\hat y_i)^2` (Chapter 1, "The loss").
+
+    Parameters
+    ----------
+    y, y_hat : array_like of shape (N,) or (N, K)
+        True and predicted values; for (N, K) the mean is over all entries.
+    """
+    y, y_hat = _check_targets(y, y_hat)
+    return float(np.mean((y - y_hat) ** 2))
+
+
+def r2_score(y: Any, y_hat: Any) -> float:
+    """Coefficient of determination :math:`R^2 = 1 - SS_{res} / SS_{tot}` (Chapter 1, "R²").
+
+    1 is a perfect fit; 0 is no better than predicting the mean of ``y``; it
+    is negative for a model worse than that. When ``y`` is constant
+    (:math:`SS_{tot} = 0`) the ratio is undefined: like scikit-learn, return
+    1.0 for a perfect prediction and 0.0 otherwise, never NaN.
+
+    Parameters
+    ----------
+    y, y_hat : array_like of shape (N,)
+    """
+    y, y_hat = _check_targets(y, y_hat, ndim=1)
+    ss_res = float(np.sum((y - y_hat) ** 2))
+    ss_tot = float(np.sum((y - y.mean()) ** 2))
+    if ss_tot == 0.0:
+        return 1.0 if ss_res == 0.0 else 0.0
+    return 1.0 - ss_res / ss_tot
+
+
+def _check_targets(y: Any, y_hat: Any, ndim: Any = (1, 2)) -> tuple[np.ndarray, np.ndarray]:
+    y = check_array(y, name="y", ndim=ndim)
+    y_hat = check_array(y_hat, name="y_hat", ndim=ndim)
+    check_consistent_length(y=y, y_hat=y_hat)
+    if y.shape != y_hat.shape:
+        raise ValueError(f"y has shape {y.shape} but y_hat has shape {y_hat.shape}")
+    return y, y_hat
+
+
+class LinearRegression:
+    """Least-squares linear regression, :math:`\\hat y = X w + b` (Chapter 1).
+
+    Follows the scikit-learn estimator contract, so it can replace
+    ``sklearn.linear_model.LinearRegression`` in one line.
+
+    Parameters
+    ----------
+    fit_intercept : bool, default True
+        Learn the intercept ``b``. It is found by centring: the slope is the
+        least-squares fit of centred ``y`` on centred ``X``, and
+        :math:`b = \\bar y - \\bar x^\\top w` (Chapter 1, "The intercept").
+    solver : {"qr", "normal", "svd"}, default "qr"
+        How the least-squares problem is solved; see :func:`ols`.
+
+    Attributes
+    ----------
+    coef_ : ndarray of shape (D,) or (K, D)
+        The weights ``w`` (for 2-D ``y``, one row per target, as scikit-learn).
+    intercept_ : float or ndarray of shape (K,)
+        The intercept ``b`` (0.0 when ``fit_intercept=False``).
+    n_features_in_ : int
+        Number of columns of the ``X`` seen in ``fit``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> X = np.array([[0.0], [1.0], [2.0]])
+    >>> model = LinearRegression().fit(X, [1.0, 3.0, 5.0])
+    >>> round(float(model.coef_[0]), 10), round(float(model.intercept_), 10)
+    (2.0, 1.0)
+    """
+
+    def __init__(self, fit_intercept: bool = True, solver: str = "qr") -> None:
+        self.fit_intercept = fit_intercept
+        self.solver = solver
+
+    def __repr__(self) -> str:
+        return f"LinearRegression(fit_intercept={self.fit_intercept!r}, solver={self.solver!r})"
+
+    def _check_settings(self) -> None:
+        if not isinstance(self.fit_intercept, bool | np.bool_):
+            raise TypeError(f"fit_intercept must be True or False, got {self.fit_intercept!r}")
+        check_option(self.solver, "solver", OLS_METHODS)
+
+    def fit(self, X: Any, y: Any) -> LinearRegression:
+        """Fit the weights to ``X`` of shape (N, D) and ``y`` of shape (N,) or (N, K).
+
+        Returns
+        -------
+        self
+        """
+        self._check_settings()
+        X, y = check_X_y(X, y, y_ndim=(1, 2))
+        if self.fit_intercept:
+            x_mean, y_mean = X.mean(axis=0), y.mean(axis=0)
+            w = ols(X - x_mean, y - y_mean, method=self.solver)
+            b = y_mean - x_mean @ w
+        else:
+            w = ols(X, y, method=self.solver)
+            b = np.zeros(y.shape[1:]) if y.ndim == 2 else 0.0
+        self.coef_ = w.T  # scikit-learn layout: (K, D) for several targets
+        self.intercept_ = float(b) if np.ndim(b) == 0 else b
+        self.n_features_in_ = X.shape[1]
+        return self
+
+    def predict(self, X: Any) -> np.ndarray:
+        """Predictions :math:`\\hat y = X w + b`, shape (N,) or (N, K)."""
+        check_is_fitted(self, "coef_")
+        X = check_array(X, name="X", ndim=2)
+        check_n_features(self, X)
+        return X @ self.coef_.T + self.intercept_
+
+    def score(self, X: Any, y: Any) -> float:
+        """:math:`R^2` of the predictions on ``X`` against ``y`` (see :func:`r2_score`)."""
+        check_is_fitted(self, "coef_")
+        X, y = check_X_y(X, y)
+        return r2_score(y, self.predict(X))
