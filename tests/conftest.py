@@ -49,7 +49,17 @@ def _build_book(out: Path) -> subprocess.CompletedProcess:
 
 @pytest.fixture(scope="session")
 def built_book(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Path of ``_build/html`` of a fresh, warning-free build of the book."""
+    """Path of ``_build/html`` of a fresh, warning-free build of the book.
+
+    ``MLMATH_BUILT_BOOK=path/to/_build/html`` reuses an existing build instead,
+    to iterate on the browser checks without rebuilding; the README's test
+    command and CI never set it, so they always check a clean build.
+    """
+    reuse = os.environ.get("MLMATH_BUILT_BOOK")
+    if reuse:
+        if not (Path(reuse) / "index.html").is_file():
+            pytest.fail(f"MLMATH_BUILT_BOOK={reuse} holds no built book (no index.html)")
+        return Path(reuse).resolve()
     shared = tmp_path_factory.getbasetemp().parent  # common to all xdist workers
     out = shared / "book"
     out.mkdir(exist_ok=True)
