@@ -8,7 +8,8 @@ it derives (and every ``*_backward`` function) against centred differences
 
 whose error is :math:`O(h^2)`. With ``h = 1e-5`` in float64 a correct gradient
 agrees to a relative error of about ``1e-8`` or better; a wrong one is off by
-order one. Derived in the "Checking a gradient" section of Chapter 1.
+order one. First used in Chapter 1, :ref:`sec-normal-equations`, to check the
+gradient of the squared error.
 """
 
 from __future__ import annotations

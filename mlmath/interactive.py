@@ -53,6 +53,8 @@ def _is_numeric(values: Sequence[Any]) -> bool:
 class Explorer:
     """A figure that depends on a few parameters, explorable with or without a kernel.
 
+    The first one is in Chapter 1, :ref:`sec-explorer-residuals`.
+
     Parameters
     ----------
     draw : callable

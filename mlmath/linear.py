@@ -2,7 +2,7 @@
 
 The model is :math:`\\hat y = X w + b`. Minimising the sum of squared errors
 gives the normal equations :math:`X^\\top X w = X^\\top y` (Chapter 1,
-"The normal equations"); :func:`ols` solves them three ways, and
+:ref:`sec-normal-equations`); :func:`ols` solves them three ways, and
 :class:`LinearRegression` wraps that in the scikit-learn estimator contract.
 """
 
@@ -66,9 +66,11 @@ def _warn_rank(rank: int, n_columns: int, method: str) -> None:
 def ols(X: Any, y: Any, method: str = "qr") -> np.ndarray:
     """Ordinary least squares: the ``w`` minimising :math:`\\|y - Xw\\|^2`.
 
-    Derived in Chapter 1, "The normal equations" (by calculus and by
-    projection). No intercept is added: include a column of ones in ``X``, or
-    use :class:`LinearRegression`.
+    Derived in Chapter 1, :ref:`sec-normal-equations` and
+    :ref:`sec-projection`; the three methods are compared in
+    :ref:`why solvers avoid inverting XᵀX <sec-conditioning>`. No intercept
+    is added: include a column of ones in ``X``, or use
+    :class:`LinearRegression`.
 
     Parameters
     ----------
@@ -161,7 +163,9 @@ def _solve_upper_triangular(R: np.ndarray, z: np.ndarray) -> np.ndarray:
 
 
 def mean_squared_error(y: Any, y_hat: Any) -> float:
-    """Mean squared error :math:`\\frac1N \\sum_i (y_i - \\hat y_i)^2` (Chapter 1, "The loss").
+    """Mean squared error :math:`\\frac1N \\sum_i (y_i - \\hat y_i)^2`.
+
+    Defined in Chapter 1, :ref:`sec-model`.
 
     Parameters
     ----------
@@ -173,7 +177,9 @@ def mean_squared_error(y: Any, y_hat: Any) -> float:
 
 
 def r2_score(y: Any, y_hat: Any) -> float:
-    """Coefficient of determination :math:`R^2 = 1 - SS_{res} / SS_{tot}` (Chapter 1, "R²").
+    """Coefficient of determination :math:`R^2 = 1 - SS_{res} / SS_{tot}`.
+
+    Defined in Chapter 1, :ref:`the section on R² <sec-intercept>`.
 
     1 is a perfect fit; 0 is no better than predicting the mean of ``y``; it
     is negative for a model worse than that. When ``y`` is constant
@@ -204,6 +210,8 @@ def _check_targets(y: Any, y_hat: Any, ndim: Any = (1, 2)) -> tuple[np.ndarray, 
 class LinearRegression:
     """Least-squares linear regression, :math:`\\hat y = X w + b` (Chapter 1).
 
+    Introduced in :ref:`sec-mlmath-ols`.
+
     Follows the scikit-learn estimator contract, so it can replace
     ``sklearn.linear_model.LinearRegression`` in one line.
 
@@ -212,7 +220,7 @@ class LinearRegression:
     fit_intercept : bool, default True
         Learn the intercept ``b``. It is found by centring: the slope is the
         least-squares fit of centred ``y`` on centred ``X``, and
-        :math:`b = \\bar y - \\bar x^\\top w` (Chapter 1, "The intercept").
+        :math:`b = \\bar y - \\bar x^\\top w` (Chapter 1, :ref:`the intercept <sec-intercept>`).
     solver : {"qr", "normal", "svd"}, default "qr"
         How the least-squares problem is solved; see :func:`ols`.
 

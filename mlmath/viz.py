@@ -5,7 +5,8 @@ legible when the book is read in the theme's dark mode (a transparent figure
 would put black labels on a near-black page). Colours come from the Okabe–Ito
 palette, which stays distinguishable for the common forms of colour blindness.
 
-Call :func:`use_style` once at the top of a notebook. The helpers below are
+Call :func:`use_style` once at the top of a notebook, as
+:doc:`/chapters/01_linear_regression` does. The helpers below are
 the plots several chapters share (loss curves, contour plots of a loss surface,
 decision boundaries of a classifier).
 """

@@ -329,7 +329,9 @@ _MATH_JS = r"""() => {
                         .map(e => e.textContent.trim().slice(0, 80));
   const errors = Array.from(root.querySelectorAll("mjx-merror"))
                       .map(e => (e.getAttribute("data-mjx-error") || e.textContent).slice(0, 80));
-  const tex = new RegExp(String.raw`\$\$|\\[(\[]|\$[^$\s][^$\n]*[\\^_][^$\n]*\$|\\(` +
+  // $$, \( \[, $..^..$, a letter with a TeX superscript (R^2), or a TeX command
+  const tex = new RegExp(String.raw`\$\$|\\[(\[]|\$[^$\s][^$\n]*[\\^_][^$\n]*\$|` +
+    String.raw`[A-Za-z)]\^[\w{]|\\(` +
     "frac|sum|prod|mathbf|mathrm|mathcal|operatorname|top|hat|bar|tilde|left|right|begin|" +
     String.raw`end|alpha|beta|eta|lambda|sigma|partial|nabla|cdot|sqrt|le|ge|in|mid|quad)\b`);
   const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT, {acceptNode(n) {
