@@ -178,7 +178,8 @@ class Explorer:
                 control = (
                     f'<input type="range" min="0" max="{len(grid) - 1}" step="1" '
                     f'value="{start[i]}" data-axis="{i}" aria-label="{label}">'
-                    f"<output>{html.escape(_format(grid[start[i]]))}</output>"
+                    f'<output style="{_STYLE["output"]}">'
+                    f"{html.escape(_format(grid[start[i]]))}</output>"
                 )
             else:
                 options = "".join(
@@ -187,17 +188,24 @@ class Explorer:
                     for j, v in enumerate(grid)
                 )
                 control = f'<select data-axis="{i}" aria-label="{label}">{options}</select>'
-            controls.append(f'<label class="mlmath-explorer-control">{label} {control}</label>')
+            controls.append(
+                f'<label class="mlmath-explorer-control" style="{_STYLE["label"]}">'
+                f"{label} {control}</label>"
+            )
         data = {
             "sizes": [len(v) for v in self.params.values()],
             "values": [[_format(v) for v in vs] for vs in self.params.values()],
             "frames": frames,
         }
         flat = int(np.ravel_multi_index(start, data["sizes"]))
-        title = f'<div class="mlmath-explorer-title">{html.escape(self.title)}</div>'
+        title = (
+            f'<div class="mlmath-explorer-title" style="{_STYLE["title"]}">'
+            f"{html.escape(self.title)}</div>"
+        )
         return (
             f'<div class="mlmath-explorer" id="{self.id}">{title if self.title else ""}'
-            f'<div class="mlmath-explorer-controls">{"".join(controls)}</div>'
+            f'<div class="mlmath-explorer-controls" style="{_STYLE["controls"]}">'
+            f"{''.join(controls)}</div>"
             f'<img class="mlmath-explorer-frame" alt="{html.escape(self.title or "explorer")}" '
             f'src="data:image/png;base64,{frames[flat]}" style="max-width:100%;background:white">'
             f'<script type="application/json">{json.dumps(data)}</script>'
@@ -261,6 +269,17 @@ def _to_png(fig: Figure, dpi: int) -> bytes:
     out = io.BytesIO()
     palette.save(out, format="PNG", optimize=True)
     return out.getvalue()
+
+
+# Inline, so the explorer looks the same in the book, JupyterLab and nbviewer: one
+# control per group, spaced apart, with its value in a fixed-width box beside it
+# (so "250" and the next label never run together, and the layout does not jump).
+_STYLE = {
+    "title": "font-weight:600;margin-bottom:0.3em",
+    "controls": "display:flex;flex-wrap:wrap;align-items:center;gap:0.3em 2em;margin-bottom:0.4em",
+    "label": "display:inline-flex;align-items:center;gap:0.5em;white-space:nowrap",
+    "output": "display:inline-block;min-width:3.5em;font-variant-numeric:tabular-nums",
+}
 
 
 # Finds its own explorer by id, so any number of explorers can share a page.
