@@ -32,7 +32,13 @@ def _build_book(out: Path) -> subprocess.CompletedProcess:
         ROOT,
         src,
         ignore=shutil.ignore_patterns(
-            "_build", ".git", ".venv", "__pycache__", ".hypothesis", ".ipynb_checkpoints"
+            "_build",
+            ".git",
+            ".venv",
+            "__pycache__",
+            ".hypothesis",
+            ".ipynb_checkpoints",
+            "screenshots",
         ),
     )
     jb = Path(sys.executable).with_name("jupyter-book")

@@ -221,11 +221,21 @@ def _git_files() -> set[str] | None:
 
 
 # --- the browser ----------------------------------------------------------------------------
+#: Paths the server answered with 404, including requests the browser makes on its
+#: own (such as /favicon.ico) that Playwright does not report.
+SERVER_MISSING: list[str] = []
+
+
 @pytest.fixture(scope="module")
 def site(built_book) -> Iterator[str]:
     class Quiet(http.server.SimpleHTTPRequestHandler):
         def log_message(self, *args):
             pass
+
+        def send_error(self, code, *args, **kwargs):
+            if code == 404:
+                SERVER_MISSING.append(self.path)
+            super().send_error(code, *args, **kwargs)
 
     handler = functools.partial(Quiet, directory=str(built_book))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
@@ -488,6 +498,7 @@ def visit(browser, site):
     def get(page: str, dark: bool = False) -> PageReport:
         if (page, dark) in cache:
             return cache[page, dark]
+        missing_before = len(SERVER_MISSING)
         seen = PageVisit(browser, site, f"{page}.html", dark=dark)
         report = PageReport(page)
         try:
@@ -504,9 +515,11 @@ def visit(browser, site):
                 report.math = p.evaluate(_MATH_JS)
                 _screenshot(p, page, "light")
                 report.explorers, report.n_controls = _exercise_explorers(p)
-            report.errors, report.foreign, report.local = seen.errors, seen.foreign, seen.local
         finally:
             seen.close()
+        report.foreign, report.local = seen.foreign, seen.local
+        missing = [f"HTTP 404 for {path}" for path in SERVER_MISSING[missing_before:]]
+        report.errors = seen.errors + missing
         cache[page, dark] = report
         return report
 
