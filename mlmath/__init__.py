@@ -7,10 +7,25 @@ the explorers (:mod:`mlmath.interactive`) need matplotlib and ipywidgets and
 are imported on their own.
 """
 
-from .exceptions import ConditioningWarning, ConvergenceWarning, DivergenceError, NotFittedError
+from .exceptions import (
+    ConditioningWarning,
+    ConvergenceWarning,
+    DivergenceError,
+    NotFittedError,
+    SeparationWarning,
+)
 from .functional import log_sigmoid, log_softmax, sigmoid, softmax
 from .gradcheck import gradcheck, numerical_gradient, relative_error
 from .linear import LinearRegression, mean_squared_error, ols, r2_score
+from .logistic import (
+    LogisticRegression,
+    binary_cross_entropy_with_logits,
+    log_loss,
+    logistic_cost,
+    logistic_gradient,
+    logistic_hessian,
+    softmax_cross_entropy,
+)
 
 __version__ = "0.1.0"
 
@@ -19,10 +34,17 @@ __all__ = [
     "ConvergenceWarning",
     "DivergenceError",
     "LinearRegression",
+    "LogisticRegression",
     "NotFittedError",
+    "SeparationWarning",
+    "binary_cross_entropy_with_logits",
     "gradcheck",
+    "log_loss",
     "log_sigmoid",
     "log_softmax",
+    "logistic_cost",
+    "logistic_gradient",
+    "logistic_hessian",
     "mean_squared_error",
     "numerical_gradient",
     "ols",
@@ -30,4 +52,5 @@ __all__ = [
     "relative_error",
     "sigmoid",
     "softmax",
+    "softmax_cross_entropy",
 ]
