@@ -32,7 +32,7 @@ The stable :func:`~mlmath.functional.sigmoid` is re-exported from here.
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -353,13 +353,18 @@ def logistic_hessian(
 
 
 @dataclass
+class _GDHistory:
+    loss: np.ndarray
+
+
+@dataclass
 class _GDResult:
-    """Same fields as Chapter 2's ``gradient_descent`` result."""
+    """The fields of Chapter 2's ``OptimizeResult`` that this module reads."""
 
     w: np.ndarray
     n_iter: int
     converged: bool
-    history: list[float] = field(default_factory=list)
+    history: _GDHistory
 
 
 def _gradient_descent_fallback(
@@ -373,30 +378,32 @@ def _gradient_descent_fallback(
     loss: Any = None,
     callback: Any = None,
 ) -> _GDResult:
-    """Plain (heavy-ball) gradient descent with Chapter 2's signature.
+    """Heavy-ball gradient descent with the signature of Chapter 2's optimiser.
 
-    Used only until :func:`mlmath.optim.gradient_descent` exists; stops when
-    :math:`\\|\\nabla J\\|_2 \\le` ``tol``.
+    Used only while :func:`mlmath.optim.gradient_descent` is absent. Same
+    rules: stop when :math:`\\|\\nabla J\\|_2 \\le` ``tol``; ``callback(k, w)``
+    returning True stops the run.
     """
     w = np.array(w0, dtype=np.float64)
     v = np.zeros_like(w)
-    history = [loss(w)] if loss is not None else []
-    for k in range(1, max_iter + 1):
-        g = grad(w)
-        if not np.all(np.isfinite(g)):
-            raise DivergenceError(
-                f"gradient descent diverged at iteration {k} with learning rate "
-                f"{learning_rate}; try a smaller one"
-            )
-        if np.linalg.norm(g) <= tol:
-            return _GDResult(w, k - 1, True, history)
+    losses = [loss(w)]
+    g = grad(w)
+    k, converged = 0, bool(np.linalg.norm(g) <= tol)
+    while not converged and k < max_iter:
         v = momentum * v - learning_rate * g
         w = w + v
-        if loss is not None:
-            history.append(loss(w))
-        if callback is not None:
-            callback(w)
-    return _GDResult(w, max_iter, bool(np.linalg.norm(grad(w)) <= tol), history)
+        k += 1
+        g = grad(w)
+        losses.append(loss(w))
+        if not (np.all(np.isfinite(g)) and np.isfinite(losses[-1])):
+            raise DivergenceError(
+                f"gradient descent diverged at step {k} with learning_rate={learning_rate}; "
+                "use a smaller learning_rate"
+            )
+        converged = bool(np.linalg.norm(g) <= tol)
+        if callback is not None and callback(k, w.copy()) is True:
+            break
+    return _GDResult(w, k, converged, _GDHistory(np.array(losses)))
 
 
 def _separates(theta: np.ndarray, X1: np.ndarray, y: np.ndarray) -> bool:
@@ -596,7 +603,7 @@ class LogisticRegression:
             )
         else:
             theta, n_iter, converged, costs = self._fit_gd(
-                X1, y01, alpha, theta0, lr, max_iter, tol
+                X1, y01, alpha, theta0, lr, max_iter, tol, stop_if_separated=unpenalised
             )
         # Whatever the solver reports, separated classes mean there is no minimum to report.
         separated = unpenalised and _separates(theta, X1, y01)
@@ -648,7 +655,9 @@ class LogisticRegression:
         lr: float,
         max_iter: int,
         tol: float,
+        stop_if_separated: bool,
     ) -> tuple[np.ndarray, int, bool, list[float]]:
+        """Chapter 2's ``gradient_descent`` on the cost :math:`J` of this chapter."""
         optimiser = gradient_descent if gradient_descent is not None else _gradient_descent_fallback
         with warnings.catch_warnings():
             # fit() words its own warning (naming separation when that is the cause).
@@ -660,13 +669,11 @@ class LogisticRegression:
                 max_iter=max_iter,
                 tol=tol,
                 loss=lambda theta: _cost(theta, X1, y, alpha),
+                # Unpenalised and separated: no minimum to approach, so stop there.
+                callback=(lambda k, theta: _separates(theta, X1, y)) if stop_if_separated else None,
             )
-        return (
-            np.asarray(result.w, dtype=np.float64),
-            result.n_iter,
-            result.converged,
-            list(result.history),
-        )
+        costs = [float(c) for c in result.history.loss]
+        return np.asarray(result.w, dtype=np.float64), int(result.n_iter), result.converged, costs
 
     def decision_function(self, X: Any) -> np.ndarray:
         """Logits :math:`z = X w + b`, shape (N,); positive means ``classes_[1]``."""
