@@ -11,6 +11,16 @@ from .exceptions import ConditioningWarning, ConvergenceWarning, DivergenceError
 from .functional import log_sigmoid, log_softmax, sigmoid, softmax
 from .gradcheck import gradcheck, numerical_gradient, relative_error
 from .linear import LinearRegression, mean_squared_error, ols, r2_score
+from .optim import (
+    OptimizeResult,
+    critical_learning_rate,
+    gradient_descent,
+    minibatch_gradient_descent,
+    mse_critical_learning_rate,
+    mse_gradient,
+    mse_hessian,
+    mse_loss,
+)
 
 __version__ = "0.1.0"
 
@@ -20,10 +30,18 @@ __all__ = [
     "DivergenceError",
     "LinearRegression",
     "NotFittedError",
+    "OptimizeResult",
+    "critical_learning_rate",
     "gradcheck",
+    "gradient_descent",
     "log_sigmoid",
     "log_softmax",
     "mean_squared_error",
+    "minibatch_gradient_descent",
+    "mse_critical_learning_rate",
+    "mse_gradient",
+    "mse_hessian",
+    "mse_loss",
     "numerical_gradient",
     "ols",
     "r2_score",
