@@ -26,6 +26,16 @@ from .logistic import (
     logistic_hessian,
     softmax_cross_entropy,
 )
+from .optim import (
+    OptimizeResult,
+    critical_learning_rate,
+    gradient_descent,
+    minibatch_gradient_descent,
+    mse_critical_learning_rate,
+    mse_gradient,
+    mse_hessian,
+    mse_loss,
+)
 
 __version__ = "0.1.0"
 
@@ -36,9 +46,12 @@ __all__ = [
     "LinearRegression",
     "LogisticRegression",
     "NotFittedError",
+    "OptimizeResult",
     "SeparationWarning",
     "binary_cross_entropy_with_logits",
+    "critical_learning_rate",
     "gradcheck",
+    "gradient_descent",
     "log_loss",
     "log_sigmoid",
     "log_softmax",
@@ -46,6 +59,11 @@ __all__ = [
     "logistic_gradient",
     "logistic_hessian",
     "mean_squared_error",
+    "minibatch_gradient_descent",
+    "mse_critical_learning_rate",
+    "mse_gradient",
+    "mse_hessian",
+    "mse_loss",
     "numerical_gradient",
     "ols",
     "r2_score",
