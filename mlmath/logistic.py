@@ -32,7 +32,6 @@ The stable :func:`~mlmath.functional.sigmoid` is re-exported from here.
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -47,8 +46,9 @@ from ._validation import (
     check_scalar,
     check_X_y,
 )
-from .exceptions import ConvergenceWarning, DivergenceError, SeparationWarning
+from .exceptions import ConvergenceWarning, SeparationWarning
 from .functional import log_sigmoid, log_softmax, sigmoid, softmax
+from .optim import gradient_descent
 
 __all__ = [
     "LogisticRegression",
@@ -63,11 +63,6 @@ __all__ = [
 
 SOLVERS = ("newton", "gd")
 DEFAULT_MAX_ITER = {"newton": 100, "gd": 10_000}
-
-try:  # Chapter 2's optimiser; the fallback below has exactly its signature.
-    from .optim import gradient_descent
-except ImportError:  # pragma: no cover - only while Chapter 2 is not merged
-    gradient_descent = None
 
 
 # --------------------------------------------------------------------------
@@ -352,60 +347,6 @@ def logistic_hessian(
 # --------------------------------------------------------------------------
 
 
-@dataclass
-class _GDHistory:
-    loss: np.ndarray
-
-
-@dataclass
-class _GDResult:
-    """The fields of Chapter 2's ``OptimizeResult`` that this module reads."""
-
-    w: np.ndarray
-    n_iter: int
-    converged: bool
-    history: _GDHistory
-
-
-def _gradient_descent_fallback(
-    grad: Any,
-    w0: np.ndarray,
-    *,
-    learning_rate: float,
-    max_iter: int = 1000,
-    tol: float = 1e-8,
-    momentum: float = 0.0,
-    loss: Any = None,
-    callback: Any = None,
-) -> _GDResult:
-    """Heavy-ball gradient descent with the signature of Chapter 2's optimiser.
-
-    Used only while :func:`mlmath.optim.gradient_descent` is absent. Same
-    rules: stop when :math:`\\|\\nabla J\\|_2 \\le` ``tol``; ``callback(k, w)``
-    returning True stops the run.
-    """
-    w = np.array(w0, dtype=np.float64)
-    v = np.zeros_like(w)
-    losses = [loss(w)]
-    g = grad(w)
-    k, converged = 0, bool(np.linalg.norm(g) <= tol)
-    while not converged and k < max_iter:
-        v = momentum * v - learning_rate * g
-        w = w + v
-        k += 1
-        g = grad(w)
-        losses.append(loss(w))
-        if not (np.all(np.isfinite(g)) and np.isfinite(losses[-1])):
-            raise DivergenceError(
-                f"gradient descent diverged at step {k} with learning_rate={learning_rate}; "
-                "use a smaller learning_rate"
-            )
-        converged = bool(np.linalg.norm(g) <= tol)
-        if callback is not None and callback(k, w.copy()) is True:
-            break
-    return _GDResult(w, k, converged, _GDHistory(np.array(losses)))
-
-
 def _separates(theta: np.ndarray, X1: np.ndarray, y: np.ndarray) -> bool:
     """True when :math:`\\theta` puts every sample strictly on its own side.
 
@@ -527,7 +468,15 @@ class LogisticRegression:
         bound); the weights returned separate the data but their size is
         arbitrary. Use a finite ``C``.
     ConvergenceWarning
-        The solver stopped at ``max_iter`` before meeting ``tol``.
+        The solver stopped at ``max_iter`` before meeting ``tol``; for
+        ``"gd"`` the message says whether the learning rate is too large (the
+        cost oscillates) or too small.
+
+    Raises
+    ------
+    DivergenceError
+        ``solver="gd"`` blew up (Chapter 2's test); the message names the
+        learning rate and a stable one.
 
     Examples
     --------
@@ -621,18 +570,25 @@ class LogisticRegression:
             )
         elif not converged:
             w_norm = float(np.linalg.norm(theta[: X.shape[1]]))
-            hint = (
-                f" The weights are large (||w|| = {w_norm:.3g}): the classes may be "
-                "(nearly) separable, where a finite C gives a finite solution."
-                if unpenalised and w_norm > 1e3
-                else ""
-            )
+            advice = "Increase max_iter"
+            if self.solver == "gd":
+                # A cost that ends above its best value is oscillating: the step is
+                # too long, and more iterations will not help.
+                oscillating = costs[-1] > min(costs) * (1.0 + 1e-9)
+                advice = (
+                    f"The cost is not decreasing (last {costs[-1]:.6g}, best {min(costs):.6g}): "
+                    f"learning_rate={lr} is too large; use a smaller one"
+                    if oscillating
+                    else "Increase max_iter or the learning_rate"
+                )
+            if unpenalised and w_norm > 1e3:
+                advice += (
+                    f". The weights are large (||w|| = {w_norm:.3g}): the classes may be "
+                    "(nearly) separable, where only a finite C gives a finite solution"
+                )
             warnings.warn(
-                f"solver={self.solver!r} stopped after max_iter={max_iter} iterations "
-                f"before the gradient fell below tol={tol}. Increase max_iter"
-                + (" or the learning rate" if self.solver == "gd" else "")
-                + "."
-                + hint,
+                f"solver={self.solver!r} stopped after {n_iter} iteration(s) "
+                f"(max_iter={max_iter}) before the gradient fell below tol={tol}. {advice}.",
                 ConvergenceWarning,
                 stacklevel=2,
             )
@@ -658,11 +614,10 @@ class LogisticRegression:
         stop_if_separated: bool,
     ) -> tuple[np.ndarray, int, bool, list[float]]:
         """Chapter 2's ``gradient_descent`` on the cost :math:`J` of this chapter."""
-        optimiser = gradient_descent if gradient_descent is not None else _gradient_descent_fallback
         with warnings.catch_warnings():
             # fit() words its own warning (naming separation when that is the cause).
             warnings.simplefilter("ignore", ConvergenceWarning)
-            result = optimiser(
+            result = gradient_descent(
                 lambda theta: _gradient(theta, X1, y, alpha),
                 theta0,
                 learning_rate=lr,

@@ -15,7 +15,12 @@ from sklearn.preprocessing import StandardScaler
 
 import mlmath
 from mlmath import functional
-from mlmath.exceptions import ConvergenceWarning, NotFittedError, SeparationWarning
+from mlmath.exceptions import (
+    ConvergenceWarning,
+    DivergenceError,
+    NotFittedError,
+    SeparationWarning,
+)
 from mlmath.gradcheck import gradcheck
 from mlmath.logistic import (
     LogisticRegression,
@@ -282,9 +287,17 @@ def test_gd_stops_with_convergence_warning():
     assert len(model.loss_curve_) == 6
 
 
+def test_gd_learning_rate_too_large():
+    X, y = _synthetic()
+    with pytest.warns(ConvergenceWarning, match="learning_rate=100.0 is too large"):
+        LogisticRegression(C=1.0, solver="gd", learning_rate=100.0, max_iter=500).fit(X, y)
+    with pytest.raises(DivergenceError, match="learning_rate=10000"):
+        LogisticRegression(C=1.0, solver="gd", learning_rate=1e4).fit(X, y)
+
+
 def test_newton_stops_with_convergence_warning():
     X, y = _synthetic()
-    with pytest.warns(ConvergenceWarning, match="max_iter=1 "):
+    with pytest.warns(ConvergenceWarning, match=r"1 iteration\(s\) \(max_iter=1\)"):
         LogisticRegression(max_iter=1, tol=1e-12).fit(X, y)
 
 
