@@ -372,7 +372,7 @@ def _newton(
     Step :math:`\\theta \\leftarrow \\theta - t H^{-1} g`, with :math:`t = 1`
     halved until the Armijo condition holds, so the cost never increases even
     far from the minimum where the quadratic model is poor. Derived in
-    Chapter 3, "Newton's method and IRLS".
+    Chapter 3, "Minimising the cost".
 
     With ``stop_if_separated`` it stops as soon as an iterate separates the
     classes (see :func:`_separates`): there is no minimum to converge to.
@@ -434,7 +434,7 @@ class LogisticRegression:
         Learn the intercept ``b`` (unpenalised).
     solver : {"newton", "gd"}, default "newton"
         * ``"newton"``: Newton's method / IRLS with step halving; a handful of
-          iterations (Chapter 3, "Newton's method and IRLS").
+          iterations (Chapter 3, "Minimising the cost").
         * ``"gd"``: gradient descent, Chapter 2's optimiser, with step
           ``learning_rate`` on the cost divided by N.
     learning_rate : float, default 0.1
