@@ -241,13 +241,13 @@ class LinearRegression:
         Step size :math:`\\eta` of ``solver="gd"``. ``None`` picks
         :math:`1/\\lambda_{\\max}` of the Hessian :math:`\\frac2N X^\\top X`
         (of the centred ``X`` when ``fit_intercept``), half the critical
-        :math:`2/\\lambda_{\\max}` and so always stable (Chapter 2, "The
-        learning rate"). A value above the critical one raises
+        :math:`2/\\lambda_{\\max}` and so always stable (Chapter 2,
+        :ref:`sec-gd-learning-rate`). A value above the critical one raises
         :class:`~mlmath.exceptions.DivergenceError`.
     max_iter : int, default 10000
         Maximum number of gradient steps of ``solver="gd"``. The steps needed
         grow with the condition number of :math:`X^\\top X`: standardise the
-        features (Chapter 2, "Conditioning and feature scaling").
+        features (Chapter 2, :ref:`sec-gd-conditioning`).
     tol : float, default 1e-10
         ``solver="gd"`` stops when :math:`\\|\\nabla L(w)\\| \\le`
         ``tol`` :math:`\\cdot \\|\\nabla L(0)\\|`, a tolerance relative to

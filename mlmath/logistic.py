@@ -2,8 +2,9 @@
 
 The model is :math:`p = \\sigma(z)`, :math:`z = X w + b`: the probability that
 a sample belongs to the positive class. Maximising the Bernoulli likelihood of
-the labels is minimising the cross-entropy (Chapter 3, "From likelihood to
-cross-entropy"). With the parameters stacked as :math:`\\theta = (w, b)` and a
+the labels is minimising the cross-entropy (Chapter 3,
+:ref:`sec-cross-entropy`). With the parameters stacked as
+:math:`\\theta = (w, b)` and a
 column of ones appended to ``X`` (written :math:`\\tilde X`), the cost that
 :class:`LogisticRegression` minimises is
 
@@ -14,7 +15,7 @@ column of ones appended to ``X`` (written :math:`\\tilde X`), the cost that
 
 scikit-learn's objective divided by ``N`` (same minimiser; the ``1/N`` keeps
 gradient descent's learning rate independent of the sample size). Its
-gradient and Hessian (Chapter 3, "Gradient and Hessian") are
+gradient and Hessian (Chapter 3, :ref:`sec-gradient-hessian`) are
 
 .. math::
 
@@ -25,7 +26,7 @@ gradient and Hessian (Chapter 3, "Gradient and Hessian") are
 with :math:`S = \\mathrm{diag}(p_i (1 - p_i))`. The intercept is not penalised.
 
 :func:`softmax_cross_entropy` is the multinomial generalisation (Chapter 3,
-"More than two classes"); Chapter 4 uses it as the output layer of a network.
+:ref:`sec-softmax`); Chapter 4 uses it as the output layer of a network.
 The stable :func:`~mlmath.functional.sigmoid` is re-exported from here.
 """
 
@@ -71,7 +72,7 @@ DEFAULT_MAX_ITER = {"newton": 100, "gd": 10_000}
 
 
 def log_loss(y: Any, p: Any) -> float:
-    """Mean binary cross-entropy from probabilities (Chapter 3, "From likelihood to cross-entropy").
+    """Mean binary cross-entropy from probabilities (Chapter 3, :ref:`sec-cross-entropy`).
 
     .. math:: \\ell = -\\frac1N \\sum_i \\big[y_i \\log p_i + (1 - y_i) \\log(1 - p_i)\\big]
 
@@ -118,7 +119,7 @@ def binary_cross_entropy_with_logits(y: Any, z: Any) -> float:
     using :math:`1 - \\sigma(z) = \\sigma(-z)` and the stable
     :func:`~mlmath.functional.log_sigmoid`: at ``z = -1000`` and ``y = 1``
     the loss is exactly 1000, where ``log_loss(1, sigmoid(-1000))`` is ``inf``.
-    Derived in Chapter 3, "Computing the loss stably".
+    Derived in Chapter 3, :ref:`sec-stable-loss`.
 
     Parameters
     ----------
@@ -145,7 +146,7 @@ def _bce_terms(y: np.ndarray, z: np.ndarray) -> np.ndarray:
 def softmax_cross_entropy(Z: Any, y_index: Any) -> tuple[float, np.ndarray]:
     """Softmax followed by cross-entropy, and its gradient with respect to the logits.
 
-    Derived in Chapter 3, "More than two classes"; the output layer of
+    Derived in Chapter 3, :ref:`sec-softmax`; the output layer of
     Chapter 4's networks. With :math:`P = \\mathrm{softmax}(Z)` row by row and
     :math:`Y` the one-hot encoding of ``y_index``,
 
@@ -284,7 +285,7 @@ def logistic_cost(
 
     :math:`J = \\frac1N[\\sum_i \\ell_i + \\|w\\|^2 / (2C)]`, the mean
     cross-entropy plus the L2 penalty (none when ``C = inf``). Derived in
-    Chapter 3, "From likelihood to cross-entropy".
+    Chapter 3, :ref:`sec-cross-entropy`.
 
     Parameters
     ----------
@@ -312,7 +313,7 @@ def logistic_gradient(
 ) -> np.ndarray:
     """Gradient :math:`\\nabla J = \\frac1N[\\tilde X^\\top (p - y) + (w, 0)/C]`.
 
-    Derived in Chapter 3, "Gradient and Hessian". Arguments as for
+    Derived in Chapter 3, :ref:`sec-gradient-hessian`. Arguments as for
     :func:`logistic_cost`.
 
     Returns
@@ -332,7 +333,7 @@ def logistic_hessian(
     :math:`S = \\mathrm{diag}(p_i(1 - p_i))` and :math:`\\alpha = (1/C, \\dots, 1/C, 0)`
     (the intercept is not penalised). Both have non-negative entries, so the
     Hessian is positive semi-definite and :math:`J` is convex (Chapter 3,
-    "The cost is convex"). It does not depend on ``y``.
+    :ref:`sec-convexity`). It does not depend on ``y``.
 
     Returns
     -------
@@ -372,7 +373,7 @@ def _newton(
     Step :math:`\\theta \\leftarrow \\theta - t H^{-1} g`, with :math:`t = 1`
     halved until the Armijo condition holds, so the cost never increases even
     far from the minimum where the quadratic model is poor. Derived in
-    Chapter 3, "Minimising the cost".
+    Chapter 3, :ref:`sec-newton`.
 
     With ``stop_if_separated`` it stops as soon as an iterate separates the
     classes (see :func:`_separates`): there is no minimum to converge to.
@@ -434,7 +435,7 @@ class LogisticRegression:
         Learn the intercept ``b`` (unpenalised).
     solver : {"newton", "gd"}, default "newton"
         * ``"newton"``: Newton's method / IRLS with step halving; a handful of
-          iterations (Chapter 3, "Minimising the cost").
+          iterations (Chapter 3, :ref:`sec-newton`).
         * ``"gd"``: gradient descent, Chapter 2's optimiser, with step
           ``learning_rate`` on the cost divided by N.
     learning_rate : float, default 0.1

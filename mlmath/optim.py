@@ -4,14 +4,14 @@ Gradient descent minimises a differentiable loss :math:`L(w)` by repeating
 
 .. math:: w_{k+1} = w_k - \\eta \\nabla L(w_k),
 
-the step of steepest descent (Chapter 2, "Steepest descent"). With heavy-ball
+the step of steepest descent (Chapter 2, :ref:`sec-gd-steepest-descent`). With heavy-ball
 momentum :math:`\\beta` the step keeps a fraction of the previous one,
 
 .. math:: v_{k+1} = \\beta v_k - \\eta \\nabla L(w_k), \\qquad w_{k+1} = w_k + v_{k+1}
 
-(Chapter 2, "Momentum"). On a quadratic loss with Hessian :math:`H` plain
+(Chapter 2, :ref:`sec-gd-momentum`). On a quadratic loss with Hessian :math:`H` plain
 gradient descent converges from every start if and only if
-:math:`0 < \\eta < 2/\\lambda_{\\max}(H)` (Chapter 2, "The learning rate");
+:math:`0 < \\eta < 2/\\lambda_{\\max}(H)` (Chapter 2, :ref:`sec-gd-learning-rate`);
 with momentum the bound becomes :math:`2(1 + \\beta)/\\lambda_{\\max}`.
 
 A run that blows up is stopped and reported with
@@ -43,11 +43,11 @@ __all__ = [
     "mse_loss",
 ]
 
-# A run is declared divergent when the gradient norm has grown this many times
-# above the smallest value it reached (and the loss, when known, is above its
-# starting value). A method that is converging shrinks the gradient; a
-# thousandfold growth is the geometric blow-up of a step size beyond 2/λ_max,
-# caught long before float64 overflows (at about 1e308).
+#: A run is declared divergent when the gradient norm has grown this many times
+#: above the smallest value it reached (and the loss, when known, is above its
+#: starting value). A method that is converging shrinks the gradient; a
+#: thousandfold growth is the geometric blow-up of a step size beyond 2/λ_max,
+#: caught long before float64 overflows (at about 1e308).
 DIVERGENCE_FACTOR = 1e3
 
 
@@ -75,7 +75,7 @@ def mse_loss(w: np.ndarray, X: np.ndarray, y: np.ndarray) -> float:
 def mse_gradient(w: np.ndarray, X: np.ndarray, y: np.ndarray) -> np.ndarray:
     """Gradient of the mean squared error, :math:`\\nabla L(w) = \\frac2N X^\\top (Xw - y)`.
 
-    Derived in Chapter 2, "The gradient of the mean squared error".
+    Derived in Chapter 2, :ref:`sec-gd-mse-gradient`.
 
     Parameters
     ----------
@@ -94,7 +94,7 @@ def mse_hessian(X: Any) -> np.ndarray:
     """Hessian of the mean squared error, :math:`H = \\frac2N X^\\top X`, shape (D, D).
 
     It does not depend on ``w`` or ``y``: the loss is quadratic (Chapter 2,
-    "The learning rate").
+    :ref:`sec-gd-learning-rate`).
     """
     X = check_array(X, name="X", ndim=2)
     return (2.0 / X.shape[0]) * (X.T @ X)
@@ -107,7 +107,7 @@ def critical_learning_rate(H: Any, *, momentum: float = 0.0) -> float:
 
     Gradient descent on :math:`L(w) = \\tfrac12 (w - w^*)^\\top H (w - w^*)`
     converges from every start if and only if ``0 < eta`` is below this value
-    (Chapter 2, "The learning rate"; with ``momentum=0`` it is
+    (Chapter 2, :ref:`sec-gd-learning-rate`; with ``momentum=0`` it is
     :math:`2/\\lambda_{\\max}`). Infinite when ``H`` is zero.
 
     Parameters
@@ -135,7 +135,7 @@ def mse_critical_learning_rate(X: Any, *, momentum: float = 0.0) -> float:
     Equal to :func:`critical_learning_rate` of :func:`mse_hessian`, computed
     from the largest singular value :math:`\\sigma_1` of ``X``:
     :math:`\\lambda_{\\max}(\\tfrac2N X^\\top X) = 2\\sigma_1^2/N`, so the critical
-    step is :math:`(1+\\beta) N/\\sigma_1^2`. Derived in Chapter 2, "The learning rate".
+    step is :math:`(1+\\beta) N/\\sigma_1^2`. Derived in Chapter 2, :ref:`sec-gd-learning-rate`.
     """
     X = check_array(X, name="X", ndim=2)
     momentum = _check_momentum(momentum)
@@ -342,7 +342,8 @@ def gradient_descent(
     Iterates :math:`v_{k+1} = \\beta v_k - \\eta \\nabla L(w_k)`,
     :math:`w_{k+1} = w_k + v_{k+1}` with :math:`v_0 = 0`; ``momentum=0`` is
     plain gradient descent :math:`w_{k+1} = w_k - \\eta \\nabla L(w_k)`.
-    Derived in Chapter 2, "Steepest descent" and "Momentum".
+    Derived in Chapter 2, :ref:`sec-gd-steepest-descent` and
+    :ref:`sec-gd-momentum`.
 
     Parameters
     ----------
@@ -518,7 +519,7 @@ def minibatch_gradient_descent(
     smaller), and steps with the batch gradient, an unbiased estimate of the
     full one: :math:`w \\leftarrow w - \\eta \\nabla L_B(w)` (with heavy-ball
     momentum as in :func:`gradient_descent`). Derived in Chapter 2,
-    "Stochastic and mini-batch gradient descent".
+    :ref:`sec-gd-minibatch`.
 
     Parameters
     ----------
