@@ -11,6 +11,7 @@ from .exceptions import ConditioningWarning, ConvergenceWarning, DivergenceError
 from .functional import log_sigmoid, log_softmax, sigmoid, softmax
 from .gradcheck import gradcheck, numerical_gradient, relative_error
 from .linear import LinearRegression, mean_squared_error, ols, r2_score
+from .network import MLPClassifier
 
 __version__ = "0.1.0"
 
@@ -19,6 +20,7 @@ __all__ = [
     "ConvergenceWarning",
     "DivergenceError",
     "LinearRegression",
+    "MLPClassifier",
     "NotFittedError",
     "gradcheck",
     "log_sigmoid",
