@@ -7,6 +7,7 @@ the explorers (:mod:`mlmath.interactive`) need matplotlib and ipywidgets and
 are imported on their own.
 """
 
+from .cnn import CNNClassifier
 from .exceptions import ConditioningWarning, ConvergenceWarning, DivergenceError, NotFittedError
 from .functional import log_sigmoid, log_softmax, sigmoid, softmax
 from .gradcheck import gradcheck, numerical_gradient, relative_error
@@ -16,6 +17,7 @@ from .network import MLPClassifier
 __version__ = "0.1.0"
 
 __all__ = [
+    "CNNClassifier",
     "ConditioningWarning",
     "ConvergenceWarning",
     "DivergenceError",
