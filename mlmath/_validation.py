@@ -22,6 +22,7 @@ import numpy as np
 from .exceptions import NotFittedError
 
 __all__ = [
+    "check_X_y",
     "check_array",
     "check_classification_targets",
     "check_consistent_length",
@@ -30,7 +31,6 @@ __all__ = [
     "check_option",
     "check_random_state",
     "check_scalar",
-    "check_X_y",
 ]
 
 
@@ -221,8 +221,7 @@ def check_classification_targets(
         )
     if max_classes is not None and n > max_classes:
         raise ValueError(
-            f"y has {n} classes ({classes.tolist()[:10]!r}); this model takes at most "
-            f"{max_classes}"
+            f"y has {n} classes ({classes.tolist()[:10]!r}); this model takes at most {max_classes}"
         )
     return classes, y_index.astype(np.int64)
 

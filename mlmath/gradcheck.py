@@ -55,12 +55,11 @@ def numerical_gradient(
         dout = check_array(dout, name="dout", ndim=range(0, 8))
 
     def scalar(point: np.ndarray) -> float:
-        value = np.asarray(f(point), dtype=np.float64)
+        with np.errstate(all="ignore"):  # a non-finite value is reported below, by name
+            value = np.asarray(f(point), dtype=np.float64)
         if dout is not None:
             if value.shape != dout.shape:
-                raise ValueError(
-                    f"f(x) has shape {value.shape} but dout has shape {dout.shape}"
-                )
+                raise ValueError(f"f(x) has shape {value.shape} but dout has shape {dout.shape}")
             value = np.sum(value * dout)
         elif value.size != 1:
             raise ValueError(

@@ -49,7 +49,7 @@ def _lstsq_svd(X: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, int, float]:
     s_inv[keep] = 1.0 / s[keep]
     w = Vt.T @ (s_inv[:, None] * (U.T @ y.reshape(len(y), -1)))
     cond = float(s[0] / s[-1]) if s[-1] > 0 else np.inf
-    return w.reshape((X.shape[1],) + y.shape[1:]), int(keep.sum()), cond
+    return w.reshape((X.shape[1], *y.shape[1:])), int(keep.sum()), cond
 
 
 def _warn_rank(rank: int, n_columns: int, method: str) -> None:

@@ -1,0 +1,85 @@
+"""The dual-mode explorer: static frames for the book, live widgets for Jupyter."""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+
+import pytest
+
+from mlmath.interactive import Explorer
+
+
+def draw(fig, slope, style):
+    ax = fig.subplots()
+    ax.plot([0, 1], [0, slope], ls="-" if style == "solid" else "--")
+    ax.set_ylim(-3, 3)
+
+
+def make(**kwargs):
+    return Explorer(draw, {"slope": [-2.0, 0.0, 2.0], "style": ["solid", "dashed"]}, **kwargs)
+
+
+def test_static_html_holds_one_distinct_png_per_grid_point():
+    html = make(title="Lines").html()
+    data = json.loads(re.search(r'<script type="application/json">(.*?)</script>', html).group(1))
+    assert data["sizes"] == [3, 2]
+    frames = data["frames"]
+    assert len(frames) == 6
+    assert len(set(frames)) == 6  # every setting draws something different
+    for frame in frames:
+        assert base64.b64decode(frame).startswith(b"\x89PNG")
+    assert 'type="range"' in html and "<select" in html  # numbers slide, words pick
+    assert "<script>" in html and "http" not in html  # inline script, nothing remote
+
+
+def test_frames_are_deterministic_and_ids_unique():
+    a, b = make(), make()
+    assert a.frame(slope=2.0, style="solid") == b.frame(slope=2.0, style="solid")
+    assert a.id != b.id
+
+
+def test_initial_value_selects_the_first_frame_shown():
+    explorer = make(initial={"slope": 2.0, "style": "dashed"})
+    html = explorer.html()
+    shown = re.search(r'src="data:image/png;base64,([^"]+)"', html).group(1)
+    assert base64.b64decode(shown) == explorer.frame(slope=2.0, style="dashed")
+
+
+def test_mimebundle_offers_static_and_live_views():
+    bundle = make()._repr_mimebundle_()
+    assert {"text/plain", "text/html", "application/vnd.jupyter.widget-view+json"} <= set(bundle)
+    assert "model_id" in bundle["application/vnd.jupyter.widget-view+json"]
+
+
+def test_live_widget_redraws_through_the_same_frames():
+    explorer = make()
+    box = explorer.widget()
+    slider, menu, image = box.children
+    assert image.value == explorer.frame(slope=-2.0, style="solid")
+    slider.value = 2.0
+    menu.value = "dashed"
+    assert image.value == explorer.frame(slope=2.0, style="dashed")
+
+
+@pytest.mark.parametrize(
+    "params, kwargs, error, message",
+    [
+        ({}, {}, ValueError, r"non-empty mapping"),
+        ({"a": []}, {}, ValueError, r"params\['a'\] is empty"),
+        ({"a": "abc"}, {}, TypeError, r"must be a list of values"),
+        ({"not valid": [1]}, {}, ValueError, r"identifiers"),
+        ({"a": [1, 1]}, {}, ValueError, r"repeats a value"),
+        ({"a": list(range(20)), "b": list(range(20))}, {}, ValueError, r"20 x 20 = 400 frames"),
+        ({"a": [1, 2]}, {"initial": {"a": 3}}, ValueError, r"initial\['a'\] = 3"),
+    ],
+)
+def test_bad_grids(params, kwargs, error, message):
+    with pytest.raises(error, match=message):
+        Explorer(draw, params, **kwargs)
+
+
+def test_frame_off_grid_is_refused():
+    with pytest.raises(ValueError, match=r"slope=1.0 is not on the grid"):
+        make().frame(slope=1.0, style="solid")

@@ -1,0 +1,133 @@
+"""The shared input checks: every message names the argument and the values."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from mlmath import NotFittedError
+from mlmath._validation import (
+    check_array,
+    check_classification_targets,
+    check_is_fitted,
+    check_option,
+    check_random_state,
+    check_scalar,
+    check_X_y,
+)
+
+
+def test_check_array_converts_lists_and_ints_to_float64():
+    out = check_array([[1, 2], [3, 4]])
+    assert out.dtype == np.float64 and out.shape == (2, 2)
+
+
+def test_check_array_accepts_numeric_strings_as_numbers():
+    np.testing.assert_array_equal(check_array(np.array([["1", "2"]])), [[1.0, 2.0]])
+
+
+@pytest.mark.parametrize(
+    "X, kwargs, error, message",
+    [
+        (np.ones(3), {}, ValueError, r"X must be 2-D, but it is 1-D with shape \(3,\)"),
+        (np.ones((2, 2, 2)), {}, ValueError, r"3-D"),
+        (5.0, {}, ValueError, r"got the scalar 5.0"),
+        (np.ones((0, 3)), {}, ValueError, r"X is empty \(shape \(0, 3\)\)"),
+        (
+            np.array([[1.0, np.inf]]),
+            {},
+            ValueError,
+            r"1 infinite value\(s\), the first at index \(0, 1\)",
+        ),
+        (np.array([[np.nan, np.nan]]), {}, ValueError, r"2 NaN"),
+        (np.array([[1 + 1j]]), {}, TypeError, r"complex"),
+        (np.array([[object()]]), {}, TypeError, r"non-numeric objects"),
+        ("abc", {}, TypeError, r"got the string 'abc'"),
+        (np.ones(3), {"name": "w", "ndim": 2}, ValueError, r"^w must be 2-D"),
+    ],
+)
+def test_check_array_errors(X, kwargs, error, message):
+    with pytest.raises(error, match=message):
+        check_array(X, **kwargs)
+
+
+def test_check_array_allow_empty_and_nonfinite():
+    assert check_array(np.ones((0, 2)), allow_empty=True).shape == (0, 2)
+    assert np.isnan(check_array([[np.nan]], allow_nonfinite=True)[0, 0])
+
+
+def test_check_X_y_names_both_lengths():
+    with pytest.raises(ValueError, match=r"X has 100 rows but y has 80"):
+        check_X_y(np.ones((100, 2)), np.ones(80))
+
+
+def test_classification_targets_encode_any_labels():
+    classes, y_index = check_classification_targets(["no", "yes", "no", "yes"])
+    assert classes.tolist() == ["no", "yes"]
+    assert y_index.tolist() == [0, 1, 0, 1]
+
+
+@pytest.mark.parametrize(
+    "y, kwargs, message",
+    [
+        ([1, 1, 1], {}, r"y has 1 class \(\[1\]\).*at least 2"),
+        ([0, 1, 2], {"max_classes": 2}, r"y has 3 classes .*at most 2"),
+        ([0.5, 1.0], {}, r"continuous values"),
+        ([0.0, np.nan], {}, r"NaN or infinite"),
+        ([[0], [1]], {}, r"y.ravel\(\)"),
+    ],
+)
+def test_classification_target_errors(y, kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        check_classification_targets(np.array(y), **kwargs)
+
+
+@pytest.mark.parametrize(
+    "value, kwargs, error, message",
+    [
+        (-0.1, {"low": 0.0, "include_low": False}, ValueError, r"eta must be > 0.0, got -0.1"),
+        (0.0, {"low": 0.0, "include_low": False}, ValueError, r"eta must be > 0.0, got 0.0"),
+        (float("nan"), {}, ValueError, r"eta must be a number, got NaN"),
+        (2.0, {"high": 1.0}, ValueError, r"eta must be <= 1.0, got 2.0"),
+        ("0.1", {}, TypeError, r"eta must be a real number, got '0.1'"),
+        (True, {}, TypeError, r"real number"),
+        (3.0, {"kind": int}, TypeError, r"eta must be an integer, got 3.0"),
+    ],
+)
+def test_check_scalar_errors(value, kwargs, error, message):
+    with pytest.raises(error, match=message):
+        check_scalar(value, "eta", **kwargs)
+
+
+def test_check_scalar_returns_python_numbers():
+    assert check_scalar(np.float32(0.5), "eta") == 0.5
+    assert check_scalar(np.int64(3), "n", kind=int) == 3
+
+
+def test_check_option():
+    assert check_option("qr", "solver", ["qr", "svd"]) == "qr"
+    with pytest.raises(ValueError, match=r"solver must be one of 'qr', 'svd'; got 'lu'"):
+        check_option("lu", "solver", ["qr", "svd"])
+    with pytest.raises(ValueError, match=r"got \['qr'\]"):
+        check_option(["qr"], "solver", ["qr", "svd"])
+
+
+def test_check_is_fitted():
+    class Model:
+        pass
+
+    with pytest.raises(NotFittedError, match=r"This Model is not fitted yet"):
+        check_is_fitted(Model(), "coef_")
+    assert issubclass(NotFittedError, ValueError) and issubclass(NotFittedError, AttributeError)
+
+
+def test_check_random_state_is_reproducible():
+    a = check_random_state(3).normal(size=4)
+    b = check_random_state(3).normal(size=4)
+    np.testing.assert_array_equal(a, b)
+    rng = np.random.default_rng(0)
+    assert check_random_state(rng) is rng
+    with pytest.raises(TypeError, match=r"np.random.Generator"):
+        check_random_state(np.random.RandomState(0))
+    with pytest.raises(ValueError, match=r"non-negative"):
+        check_random_state(-1)
