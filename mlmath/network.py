@@ -44,6 +44,7 @@ from __future__ import annotations
 
 import inspect
 import itertools
+import warnings
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -58,7 +59,7 @@ from ._validation import (
     check_random_state,
     check_scalar,
 )
-from .exceptions import DivergenceError
+from .exceptions import ConvergenceWarning, DivergenceError
 from .functional import softmax
 from .layers import (
     ACTIVATIONS,
@@ -77,12 +78,16 @@ __all__ = [
     "Layer",
     "MLPClassifier",
     "Sequential",
+    "loss_and_gradients",
     "output_loss",
     "output_proba",
     "train_classifier",
 ]
 
 ParamTriple = tuple[str, np.ndarray, np.ndarray]
+
+#: An epoch whose mean loss exceeds this multiple of the starting loss has diverged.
+DIVERGENCE_FACTOR = 10.0
 
 
 # =========================================================================== layers
@@ -399,6 +404,37 @@ def _penalised(model: Sequential) -> list[tuple[np.ndarray, np.ndarray]]:
     ]
 
 
+def loss_and_gradients(
+    model: Sequential, X: np.ndarray, y_index: np.ndarray, alpha: float = 0.0
+) -> float:
+    """One forward and backward pass: the batch objective, with every ``grads`` filled.
+
+    The objective of a batch of :math:`n` samples is the mean softmax
+    cross-entropy plus :math:`\\frac{\\alpha}{2n}\\sum_l \\lVert W_l \\rVert_F^2` over
+    the weight matrices (parameters named ``"W"``; biases are not penalised),
+    scikit-learn's convention; its gradient adds :math:`\\alpha W_l / n` to
+    each ``dW``.
+
+    Overflow is not reported here: a caller checks that the returned loss is
+    finite (see :func:`train_classifier`).
+
+    Returns
+    -------
+    float
+        The objective; NaN or infinite if the network has diverged.
+    """
+    n = X.shape[0]
+    with np.errstate(all="ignore"):
+        Z = model.forward(X, training=True)
+        loss, dZ = output_loss(Z, y_index)
+        model.backward(dZ)
+        if alpha > 0:
+            for W, dW in _penalised(model):
+                loss += 0.5 * alpha * float(np.sum(W * W)) / n
+                dW += (alpha / n) * W
+    return float(loss)
+
+
 def train_classifier(
     model: Sequential,
     X: np.ndarray,
@@ -444,44 +480,59 @@ def train_classifier(
     Raises
     ------
     DivergenceError
-        If the loss or the parameters become NaN or infinite; the message
-        names the learning rate.
+        If the loss or the parameters become NaN or infinite, or an epoch's
+        mean loss exceeds ``DIVERGENCE_FACTOR`` (10) times the starting loss
+        (at least 1); the message names the learning rate.
+
+    Warns
+    -----
+    ConvergenceWarning
+        If, after two or more epochs, the last epoch's loss is not below the
+        starting loss.
     """
     N = X.shape[0]
     batch_size = min(batch_size, N)
-    penalised = _penalised(model) if alpha > 0 else []
     loss_curve: list[float] = []
+    initial = None  # objective of the first batch, before any step
     for epoch in range(n_epochs):
         order = rng.permutation(N)
         total = 0.0
         for start in range(0, N, batch_size):
             idx = order[start : start + batch_size]
-            n = idx.shape[0]
-            # A diverging run overflows; we detect that below and raise a
-            # DivergenceError instead of letting numpy warnings or NaNs through.
-            with np.errstate(all="ignore"):
-                Z = model.forward(X[idx], training=True)
-                loss, dZ = output_loss(Z, y_index[idx])
-                for W, _ in penalised:
-                    loss += 0.5 * alpha * float(np.sum(W * W)) / n
+            loss = loss_and_gradients(model, X[idx], y_index[idx], alpha)
+            # A diverging run overflows: stop with a DivergenceError rather
+            # than carry NaNs (or numpy warnings) through the remaining epochs.
             if not np.isfinite(loss):
                 _diverged(optimizer, epoch, loss)
+            if initial is None:
+                initial = loss
             with np.errstate(all="ignore"):
-                model.backward(dZ)
-                for W, dW in penalised:
-                    dW += (alpha / n) * W
                 optimizer.step()
-            total += loss * n
+            total += loss * idx.shape[0]
         loss_curve.append(total / N)
         if not all(np.isfinite(p).all() for _, p, _ in model.parameters()):
             _diverged(optimizer, epoch, float("nan"))
+        # The cross-entropy's gradient is bounded, so an overshooting run often
+        # stays finite while its loss explodes; ten times the starting loss is
+        # far beyond any noise of mini-batch descent.
+        if loss_curve[-1] > DIVERGENCE_FACTOR * max(initial, 1.0):
+            _diverged(optimizer, epoch, loss_curve[-1], initial)
+    if n_epochs > 1 and loss_curve[-1] >= initial:
+        warnings.warn(
+            f"training did not reduce the loss (from {initial:.4g} to {loss_curve[-1]:.4g} "
+            f"after {n_epochs} epochs) with learning_rate={optimizer.learning_rate:g}; the "
+            "step size may be too large (units stuck at zero, saturated sigmoids) or too small",
+            ConvergenceWarning,
+            stacklevel=2,
+        )
     return loss_curve
 
 
-def _diverged(optimizer: _Optimizer, epoch: int, loss: float) -> None:
+def _diverged(optimizer: _Optimizer, epoch: int, loss: float, initial: float | None = None) -> None:
     eta = optimizer.learning_rate
+    start = "" if initial is None else f" (it started at {initial:.4g})"
     raise DivergenceError(
-        f"training diverged in epoch {epoch + 1}: the loss became {loss} with "
+        f"training diverged in epoch {epoch + 1}: the loss became {loss:.4g}{start} with "
         f"learning_rate={eta:g}; gradient descent overshoots at this step size, so try a "
         f"smaller learning rate (for example {eta / 10:g})"
     )
@@ -640,7 +691,8 @@ class _NetworkClassifier:
 
     def predict(self, X: Any) -> np.ndarray:
         """The most probable class of each row of ``X``, shape (N,)."""
-        return self.classes_[np.argmax(self.predict_proba(X), axis=1)]
+        P = self.predict_proba(X)
+        return self.classes_[np.argmax(P, axis=1)]
 
     def score(self, X: Any, y: Any) -> float:
         """Accuracy: the fraction of rows of ``X`` whose predicted class is ``y``."""
