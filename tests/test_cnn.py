@@ -6,12 +6,21 @@ import numpy as np
 import pytest
 from sklearn.datasets import load_digits
 from sklearn.model_selection import train_test_split
+from threadpoolctl import threadpool_limits
 
 from mlmath import CNNClassifier, NotFittedError
 from mlmath.cnn import AvgPool2D, Conv2D, Flatten, MaxPool2D
 from mlmath.conv import conv2d_forward
 from mlmath.gradcheck import gradcheck
 from mlmath.network import Activation, Dense, Sequential, output_loss
+
+
+@pytest.fixture(scope="module", autouse=True)
+def one_blas_thread():
+    # The matrices here are small: on a busy machine, BLAS threads that wait for each
+    # other make training many times slower than one thread (results are identical).
+    with threadpool_limits(1):
+        yield
 
 
 @pytest.fixture(scope="module")
