@@ -33,7 +33,14 @@ from .conv import (
     conv_output_size,
 )
 from .layers import ACTIVATIONS, INITS, init_weights
-from .network import Activation, Dense, Layer, Sequential, _NetworkClassifier
+from .network import (
+    Activation,
+    Dense,
+    Layer,
+    Sequential,
+    _check_hidden_layer_sizes,
+    _NetworkClassifier,
+)
 
 __all__ = ["AvgPool2D", "CNNClassifier", "Conv2D", "Flatten", "MaxPool2D"]
 
@@ -202,19 +209,6 @@ def _check_filters(filters: Any) -> tuple[int, ...]:
     return tuple(out)
 
 
-def _check_hidden(sizes: Any) -> tuple[int, ...]:
-    if isinstance(sizes, int | np.integer) and not isinstance(sizes, bool):
-        sizes = (sizes,)
-    if isinstance(sizes, str) or not isinstance(sizes, Sequence | np.ndarray):
-        raise TypeError(f"hidden_layer_sizes must be a tuple of positive integers, got {sizes!r}")
-    for i, n in enumerate(sizes):
-        if isinstance(n, bool) or not isinstance(n, int | np.integer) or n < 1:
-            raise ValueError(
-                f"hidden_layer_sizes must hold positive integers, but entry {i} is {n!r}"
-            )
-    return tuple(int(n) for n in sizes)
-
-
 class CNNClassifier(_NetworkClassifier):
     """A small convolutional network classifier for images of shape (N, C, H, W).
 
@@ -301,7 +295,7 @@ class CNNClassifier(_NetworkClassifier):
 
     def _check_settings(self) -> None:
         _check_filters(self.filters)
-        _check_hidden(self.hidden_layer_sizes)
+        _check_hidden_layer_sizes(self.hidden_layer_sizes)
         k = check_scalar(self.kernel_size, "kernel_size", kind=int, low=1)
         if k % 2 == 0:
             raise ValueError(f"kernel_size must be odd (so that padding keeps the size), got {k}")
@@ -326,7 +320,7 @@ class CNNClassifier(_NetworkClassifier):
                 H, W = conv_output_size(H, size, size), conv_output_size(W, size, size)
             C = F
         layers.append(Flatten())
-        sizes = [C * H * W, *_check_hidden(self.hidden_layer_sizes)]
+        sizes = [C * H * W, *_check_hidden_layer_sizes(self.hidden_layer_sizes)]
         for n_in, n_out in itertools.pairwise(sizes):
             layers += [Dense(n_in, n_out, init=init, rng=rng), Activation(self.activation)]
         # As in MLPClassifier: Xavier keeps the initial logits small.
