@@ -8,11 +8,36 @@ are imported on their own.
 """
 
 from .cnn import CNNClassifier
-from .exceptions import ConditioningWarning, ConvergenceWarning, DivergenceError, NotFittedError
+from .exceptions import (
+    ConditioningWarning,
+    ConvergenceWarning,
+    DivergenceError,
+    NotFittedError,
+    SeparationWarning,
+)
 from .functional import log_sigmoid, log_softmax, sigmoid, softmax
 from .gradcheck import gradcheck, numerical_gradient, relative_error
 from .linear import LinearRegression, mean_squared_error, ols, r2_score
+from .logistic import (
+    LogisticRegression,
+    binary_cross_entropy_with_logits,
+    log_loss,
+    logistic_cost,
+    logistic_gradient,
+    logistic_hessian,
+    softmax_cross_entropy,
+)
 from .network import MLPClassifier
+from .optim import (
+    OptimizeResult,
+    critical_learning_rate,
+    gradient_descent,
+    minibatch_gradient_descent,
+    mse_critical_learning_rate,
+    mse_gradient,
+    mse_hessian,
+    mse_loss,
+)
 
 __version__ = "0.1.0"
 
@@ -22,16 +47,32 @@ __all__ = [
     "ConvergenceWarning",
     "DivergenceError",
     "LinearRegression",
+    "LogisticRegression",
     "MLPClassifier",
     "NotFittedError",
+    "OptimizeResult",
+    "SeparationWarning",
+    "binary_cross_entropy_with_logits",
+    "critical_learning_rate",
     "gradcheck",
+    "gradient_descent",
+    "log_loss",
     "log_sigmoid",
     "log_softmax",
+    "logistic_cost",
+    "logistic_gradient",
+    "logistic_hessian",
     "mean_squared_error",
+    "minibatch_gradient_descent",
+    "mse_critical_learning_rate",
+    "mse_gradient",
+    "mse_hessian",
+    "mse_loss",
     "numerical_gradient",
     "ols",
     "r2_score",
     "relative_error",
     "sigmoid",
     "softmax",
+    "softmax_cross_entropy",
 ]

@@ -11,6 +11,7 @@ __all__ = [
     "ConvergenceWarning",
     "DivergenceError",
     "NotFittedError",
+    "SeparationWarning",
 ]
 
 
@@ -35,4 +36,13 @@ class DivergenceError(RuntimeError):
 
     The message names the step size that was used and, where it is known, the
     largest step size that would converge.
+    """
+
+
+class SeparationWarning(ConvergenceWarning):
+    """Unpenalised logistic regression on linearly separable classes.
+
+    The maximum-likelihood estimate does not exist: every separating ``w`` can
+    be scaled up to lower the loss, so the weights grow without bound. The
+    message suggests a finite ``C`` (Chapter 3, "Separable data").
     """

@@ -19,9 +19,11 @@ from ._validation import (
     check_is_fitted,
     check_n_features,
     check_option,
+    check_scalar,
     check_X_y,
 )
-from .exceptions import ConditioningWarning
+from .exceptions import ConditioningWarning, ConvergenceWarning
+from .optim import gradient_descent, mse_critical_learning_rate, mse_gradient
 
 __all__ = ["LinearRegression", "mean_squared_error", "ols", "r2_score"]
 
@@ -80,6 +82,8 @@ def ols(X: Any, y: Any, method: str = "qr") -> np.ndarray:
         * ``"normal"``: solve :math:`X^\\top X w = X^\\top y`. Squares the
           condition number, so it loses accuracy on ill-conditioned designs.
         * ``"qr"`` (default): :math:`X = QR`, then solve :math:`R w = Q^\\top y`.
+          :math:`Q^\\top y` is read off the QR factorisation of :math:`[X \\mid y]`,
+          so :math:`Q` is never formed.
         * ``"svd"``: :math:`w = V \\Sigma^{+} U^\\top y`.
 
     Returns
@@ -125,9 +129,16 @@ def ols(X: Any, y: Any, method: str = "qr") -> np.ndarray:
             _warn_cond(cond, "X^T X", method)
         return np.linalg.solve(A, X.T @ y)
 
-    # method == "qr"
-    Q, R = np.linalg.qr(X)  # Q: (N, min(N, D)), R: (min(N, D), D)
-    s = np.linalg.svd(R, compute_uv=False)  # same singular values as X, cheap: R is small
+    # method == "qr". Factor the augmented matrix [X | y] = Q [[R, z], [0, rho]]: its
+    # triangular factor already holds z = Q^T y, so Q itself is never formed (half the
+    # work of a full QR, and exactly as accurate). Then solve R w = z.
+    Y = y.reshape(len(y), -1)  # (N, K)
+    if X.shape[0] < n_columns:  # wide: rank < D for sure
+        _warn_rank(X.shape[0], n_columns, method)
+        return _lstsq_svd(X, y)[0]
+    R_aug = np.linalg.qr(np.hstack([X, Y]), mode="r")  # (min(N, D + K), D + K)
+    R, z = R_aug[:n_columns, :n_columns], R_aug[:n_columns, n_columns:]
+    s = np.linalg.svd(R, compute_uv=False)  # same singular values as X, cheap: R is D x D
     rank = int((s > _rank_tolerance(s, X.shape)).sum())
     if rank < n_columns:
         _warn_rank(rank, n_columns, method)
@@ -135,7 +146,7 @@ def ols(X: Any, y: Any, method: str = "qr") -> np.ndarray:
     cond = float(s[0] / s[-1])
     if cond > ILL_CONDITIONED:
         _warn_cond(cond, "X", method)
-    return _solve_upper_triangular(R, Q.T @ y)
+    return _solve_upper_triangular(R, z).reshape((n_columns, *y.shape[1:]))
 
 
 def _warn_cond(cond: float, what: str, method: str) -> None:
@@ -213,8 +224,28 @@ class LinearRegression:
         Learn the intercept ``b``. It is found by centring: the slope is the
         least-squares fit of centred ``y`` on centred ``X``, and
         :math:`b = \\bar y - \\bar x^\\top w` (Chapter 1, "The intercept").
-    solver : {"qr", "normal", "svd"}, default "qr"
-        How the least-squares problem is solved; see :func:`ols`.
+    solver : {"qr", "normal", "svd", "gd"}, default "qr"
+        How the least-squares problem is solved: directly, see :func:`ols`;
+        or ``"gd"``, iteratively by gradient descent on the mean squared
+        error :math:`L(w) = \\frac1N \\|Xw - y\\|^2` (Chapter 2), with the
+        three settings below (the direct solvers ignore them).
+    learning_rate : float or None, default None
+        Step size :math:`\\eta` of ``solver="gd"``. ``None`` picks
+        :math:`1/\\lambda_{\\max}` of the Hessian :math:`\\frac2N X^\\top X`
+        (of the centred ``X`` when ``fit_intercept``), half the critical
+        :math:`2/\\lambda_{\\max}` and so always stable (Chapter 2, "The
+        learning rate"). A value above the critical one raises
+        :class:`~mlmath.exceptions.DivergenceError`.
+    max_iter : int, default 10000
+        Maximum number of gradient steps of ``solver="gd"``. The steps needed
+        grow with the condition number of :math:`X^\\top X`: standardise the
+        features (Chapter 2, "Conditioning and feature scaling").
+    tol : float, default 1e-10
+        ``solver="gd"`` stops when :math:`\\|\\nabla L(w)\\| \\le`
+        ``tol`` :math:`\\cdot \\|\\nabla L(0)\\|`, a tolerance relative to
+        the starting gradient so that it does not depend on the units of ``y``.
+        The relative error of ``w`` is then at most about
+        ``tol`` times the condition number of :math:`X^\\top X`.
 
     Attributes
     ----------
@@ -224,6 +255,16 @@ class LinearRegression:
         The intercept ``b`` (0.0 when ``fit_intercept=False``).
     n_features_in_ : int
         Number of columns of the ``X`` seen in ``fit``.
+    n_iter_ : int
+        Only with ``solver="gd"``: the gradient steps taken.
+    learning_rate_ : float
+        Only with ``solver="gd"``: the step size used (useful with
+        ``learning_rate=None``).
+
+    Warns
+    -----
+    ConvergenceWarning
+        With ``solver="gd"``, if ``max_iter`` steps did not reach ``tol``.
 
     Examples
     --------
@@ -232,19 +273,84 @@ class LinearRegression:
     >>> model = LinearRegression().fit(X, [1.0, 3.0, 5.0])
     >>> round(float(model.coef_[0]), 10), round(float(model.intercept_), 10)
     (2.0, 1.0)
+    >>> gd = LinearRegression(solver="gd").fit(X, [1.0, 3.0, 5.0])
+    >>> round(float(gd.coef_[0]), 6), round(float(gd.intercept_), 6)
+    (2.0, 1.0)
     """
 
-    def __init__(self, fit_intercept: bool = True, solver: str = "qr") -> None:
+    def __init__(
+        self,
+        fit_intercept: bool = True,
+        solver: str = "qr",
+        *,
+        learning_rate: float | None = None,
+        max_iter: int = 10000,
+        tol: float = 1e-10,
+    ) -> None:
         self.fit_intercept = fit_intercept
         self.solver = solver
+        self.learning_rate = learning_rate
+        self.max_iter = max_iter
+        self.tol = tol
 
     def __repr__(self) -> str:
-        return f"LinearRegression(fit_intercept={self.fit_intercept!r}, solver={self.solver!r})"
+        text = f"LinearRegression(fit_intercept={self.fit_intercept!r}, solver={self.solver!r}"
+        # The gradient-descent settings are shown only when they matter or were changed.
+        defaults = {"learning_rate": None, "max_iter": 10000, "tol": 1e-10}
+        for name, default in defaults.items():
+            value = getattr(self, name)
+            if self.solver == "gd" or value != default:
+                text += f", {name}={value!r}"
+        return text + ")"
 
     def _check_settings(self) -> None:
         if not isinstance(self.fit_intercept, bool | np.bool_):
             raise TypeError(f"fit_intercept must be True or False, got {self.fit_intercept!r}")
-        check_option(self.solver, "solver", OLS_METHODS)
+        check_option(self.solver, "solver", (*OLS_METHODS, "gd"))
+        if self.solver == "gd":
+            if self.learning_rate is not None:
+                eta = check_scalar(self.learning_rate, "learning_rate", low=0.0, include_low=False)
+                if not np.isfinite(eta):
+                    raise ValueError(
+                        f"learning_rate must be a finite positive number or None, got {eta}"
+                    )
+            check_scalar(self.max_iter, "max_iter", kind=int, low=1)
+            check_scalar(self.tol, "tol", low=0.0)
+
+    def _solve(self, X: np.ndarray, y: np.ndarray) -> np.ndarray:
+        """Least-squares weights of ``y`` on ``X`` (both already centred if need be)."""
+        if self.solver != "gd":
+            return ols(X, y, method=self.solver)
+        critical = mse_critical_learning_rate(X)
+        if self.learning_rate is None:
+            # Half the critical step: stable, and the top eigendirection is
+            # solved in one step. X = 0 leaves nothing to learn.
+            eta = 0.5 * critical if np.isfinite(critical) else 1.0
+        else:
+            eta = float(self.learning_rate)
+        w0 = np.zeros((X.shape[1], *y.shape[1:]))
+        g0_norm = float(np.linalg.norm(mse_gradient(w0, X, y)))
+        result = gradient_descent(
+            lambda w: mse_gradient(w, X, y),
+            w0,
+            learning_rate=eta,
+            max_iter=self.max_iter,
+            tol=self.tol * g0_norm,
+            critical_learning_rate=critical if np.isfinite(critical) else None,
+        )
+        self.n_iter_ = result.n_iter
+        self.learning_rate_ = eta
+        if not result.converged:
+            warnings.warn(
+                f"gradient descent did not converge in max_iter={self.max_iter} steps "
+                f"(learning_rate={eta:.4g}): the gradient norm is {result.grad_norm:.3g}, "
+                f"{result.grad_norm / g0_norm:.3g} of its starting value, above "
+                f"tol={self.tol:g}. Increase max_iter, or standardise the features to "
+                "lower the condition number.",
+                ConvergenceWarning,
+                stacklevel=3,
+            )
+        return result.w
 
     def fit(self, X: Any, y: Any) -> LinearRegression:
         """Fit the weights to ``X`` of shape (N, D) and ``y`` of shape (N,) or (N, K).
@@ -257,10 +363,10 @@ class LinearRegression:
         X, y = check_X_y(X, y, y_ndim=(1, 2))
         if self.fit_intercept:
             x_mean, y_mean = X.mean(axis=0), y.mean(axis=0)
-            w = ols(X - x_mean, y - y_mean, method=self.solver)
+            w = self._solve(X - x_mean, y - y_mean)
             b = y_mean - x_mean @ w
         else:
-            w = ols(X, y, method=self.solver)
+            w = self._solve(X, y)
             b = np.zeros(y.shape[1:]) if y.ndim == 2 else 0.0
         self.coef_ = w.T  # scikit-learn layout: (K, D) for several targets
         self.intercept_ = float(b) if np.ndim(b) == 0 else b

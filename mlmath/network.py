@@ -421,11 +421,16 @@ def loss_and_gradients(
     Returns
     -------
     float
-        The objective; NaN or infinite if the network has diverged.
+        The objective; NaN or infinite if the network has diverged (then no
+        backward pass is run and ``grads`` are stale).
     """
     n = X.shape[0]
     with np.errstate(all="ignore"):
         Z = model.forward(X, training=True)
+        if not np.isfinite(Z).all():
+            # The network has blown up; no loss (or gradient) is meaningful. The
+            # caller turns this NaN into a DivergenceError.
+            return float("nan")
         loss, dZ = output_loss(Z, y_index)
         model.backward(dZ)
         if alpha > 0:
