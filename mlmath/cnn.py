@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from ._validation import check_is_fitted, check_option, check_random_state, check_scalar
+from ._validation import check_option, check_random_state, check_scalar
 from .conv import (
     _avgpool2d_backward,
     _avgpool2d_forward,
@@ -326,8 +326,3 @@ class CNNClassifier(_NetworkClassifier):
         # As in MLPClassifier: Xavier keeps the initial logits small.
         layers.append(Dense(sizes[-1], n_outputs, init="xavier", rng=rng))
         return Sequential(layers)
-
-    def predict(self, X: Any) -> np.ndarray:
-        """The most probable class of each image in ``X`` (N, C, H, W), shape (N,)."""
-        check_is_fitted(self, "model_")  # before touching classes_
-        return super().predict(X)
