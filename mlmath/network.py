@@ -781,7 +781,8 @@ class MLPClassifier(_NetworkClassifier):
     Notes
     -----
     The defaults reach at least 97% test accuracy on scikit-learn's digits
-    (pixels scaled to [0, 1]) in a couple of seconds; see Chapter 4, "Real data: handwritten digits".
+    (pixels scaled to [0, 1]) in about a second; see Chapter 4, "Real data:
+    handwritten digits".
     """
 
     def __init__(
