@@ -50,7 +50,10 @@ def _build_book(out: Path) -> subprocess.CompletedProcess:
 @pytest.fixture(scope="session")
 def built_book(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Path of ``_build/html`` of a fresh, warning-free build of the book."""
-    shared = tmp_path_factory.getbasetemp().parent  # common to all xdist workers
+    base = tmp_path_factory.getbasetemp()
+    # Under xdist each worker's basetemp sits inside this session's own folder; without
+    # xdist, basetemp itself is this session's (its parent is shared by all sessions).
+    shared = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
     out = shared / "book"
     out.mkdir(exist_ok=True)
     with open(shared / "book.lock", "w") as lock:
