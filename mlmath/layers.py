@@ -212,7 +212,7 @@ def init_weights(
 
     Notes
     -----
-    Derived in Chapter 4, "Vanishing gradients and initialisation".
+    Derived in Chapter 4, "Vanishing gradients, and why initialisation matters".
     """
     if init == "xavier":
         r = np.sqrt(6.0 / (n_in + n_out))

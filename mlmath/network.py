@@ -291,9 +291,9 @@ class _Optimizer:
 
 
 class SGD(_Optimizer):
-    """Mini-batch gradient descent with (heavy-ball) momentum, from Chapter 2.
+    """Mini-batch gradient descent with (heavy-ball) momentum (Chapter 2, "Momentum").
 
-    .. math:: v \\leftarrow \\mu v - \\eta\\, g, \\qquad \\theta \\leftarrow \\theta + v
+    .. math:: v \\leftarrow \\beta v - \\eta\\, g, \\qquad \\theta \\leftarrow \\theta + v
 
     With ``momentum=0`` this is plain :math:`\\theta \\leftarrow \\theta - \\eta g`.
 
@@ -304,7 +304,7 @@ class SGD(_Optimizer):
     learning_rate : float
         The step size :math:`\\eta > 0`.
     momentum : float in [0, 1)
-        :math:`\\mu`.
+        :math:`\\beta`.
     """
 
     def __init__(
@@ -315,9 +315,9 @@ class SGD(_Optimizer):
         self.velocity = [np.zeros_like(p) for _, p, _ in self.parameters]
 
     def step(self) -> None:
-        eta, mu = self.learning_rate, self.momentum
+        eta, beta = self.learning_rate, self.momentum
         for (_, param, grad), v in zip(self.parameters, self.velocity, strict=True):
-            v *= mu
+            v *= beta
             v -= eta * grad
             param += v
 
@@ -382,7 +382,7 @@ def output_loss(Z: np.ndarray, y_index: np.ndarray) -> tuple[float, np.ndarray]:
     loss : float
         Mean cross-entropy over the rows.
     dZ : ndarray, same shape as ``Z``
-        :math:`(\\hat P - Y)/N` (Chapter 3, "The softmax cross-entropy gradient").
+        :math:`(\\hat P - Y)/N` (Chapter 3, "More than two classes: softmax regression").
     """
     if Z.shape[1] == 1:
         Z2 = np.hstack([np.zeros_like(Z), Z])
@@ -751,7 +751,7 @@ class MLPClassifier(_NetworkClassifier):
     learning_rate : float, default 0.1
         Step size :math:`\\eta`.
     momentum : float, default 0.9
-        Momentum :math:`\\mu` of :class:`SGD`.
+        Momentum :math:`\\beta` of :class:`SGD`.
     batch_size : int, default 32
         Samples per gradient step (capped at the number of samples).
     max_iter : int, default 30
@@ -781,7 +781,8 @@ class MLPClassifier(_NetworkClassifier):
     Notes
     -----
     The defaults reach at least 97% test accuracy on scikit-learn's digits
-    (pixels scaled to [0, 1]) in a couple of seconds; see Chapter 4, "Real data: digits".
+    (pixels scaled to [0, 1]) in about a second; see Chapter 4, "Real data:
+    handwritten digits".
     """
 
     def __init__(

@@ -278,3 +278,19 @@ def test_from_weights_checks_shapes(coefs, intercepts, classes, match):
 def test_from_weights_unknown_activation():
     with pytest.raises(ValueError, match="activation must be one of"):
         MLPClassifier.from_weights([np.ones((2, 1))], [np.ones(1)], [0, 1], activation="logistic")
+
+
+def test_adam_solver_trains_the_mlp():
+    X, y = make_moons(120, noise=0.1, random_state=0)
+    model = MLPClassifier(hidden_layer_sizes=(16,), solver="adam", learning_rate=0.03, max_iter=40)
+    assert model.fit(X, y).score(X, y) > 0.9
+
+
+def test_no_progress_gives_a_convergence_warning():
+    # Balanced labels and constant inputs: the starting logits (all 0) are already optimal,
+    # the full-batch gradient is exactly zero, and the loss cannot fall.
+    from mlmath import ConvergenceWarning
+
+    X, y = np.zeros((8, 2)), np.tile([0, 1], 4)
+    with pytest.warns(ConvergenceWarning, match=r"did not reduce the loss.*learning_rate=0\.1"):
+        MLPClassifier(hidden_layer_sizes=(3,), batch_size=8, max_iter=3).fit(X, y)
