@@ -7,6 +7,7 @@ the explorers (:mod:`mlmath.interactive`) need matplotlib and ipywidgets and
 are imported on their own.
 """
 
+from .cnn import CNNClassifier
 from .exceptions import (
     ConditioningWarning,
     ConvergenceWarning,
@@ -26,6 +27,7 @@ from .logistic import (
     logistic_hessian,
     softmax_cross_entropy,
 )
+from .network import MLPClassifier
 from .optim import (
     OptimizeResult,
     critical_learning_rate,
@@ -40,11 +42,13 @@ from .optim import (
 __version__ = "0.1.0"
 
 __all__ = [
+    "CNNClassifier",
     "ConditioningWarning",
     "ConvergenceWarning",
     "DivergenceError",
     "LinearRegression",
     "LogisticRegression",
+    "MLPClassifier",
     "NotFittedError",
     "OptimizeResult",
     "SeparationWarning",

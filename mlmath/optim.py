@@ -561,9 +561,11 @@ def minibatch_gradient_descent(
     Raises
     ------
     DivergenceError
-        If the run blows up (non-finite values, or a full gradient
-        :data:`DIVERGENCE_FACTOR` times above its smallest value at an
-        epoch's end while the loss is above its start).
+        If the run blows up: non-finite values, or a full gradient at an
+        epoch's end :data:`DIVERGENCE_FACTOR` times above its value at ``w0``
+        while the loss (if given) is above its start. (Not above its smallest
+        value, as in :func:`gradient_descent`: the noise of SGD can end an
+        epoch arbitrarily close to the minimum by chance.)
     """
     _check_callable(grad_batch, "grad_batch")
     _check_callable(loss, "loss", optional=True)
@@ -601,7 +603,7 @@ def minibatch_gradient_descent(
                 "the loss or its gradient is not finite at w0; start from another point"
             )
         ws, losses, norms = [w.copy()], [L], [float(np.linalg.norm(g))]
-        L0, min_norm = L, norms[0]
+        L0, ref_norm = L, norms[0]
         v = np.zeros_like(w)
         epoch, converged = 0, norms[0] <= tol
         order = np.arange(N)
@@ -624,7 +626,7 @@ def minibatch_gradient_descent(
             losses.append(L)
             norms.append(norm)
             finite = finite and math.isfinite(norm) and (L is None or math.isfinite(L))
-            growing = norm > DIVERGENCE_FACTOR * min_norm and (L is None or L > L0)
+            growing = norm > DIVERGENCE_FACTOR * ref_norm and (L is None or L > L0)
             if not finite or growing:
                 raise _diverged(
                     "mini-batch gradient descent",
@@ -636,12 +638,11 @@ def minibatch_gradient_descent(
                     beta,
                     epoch,
                     critical_learning_rate,
-                    min_norm,
+                    ref_norm,
                     finite,
                     X,
                     y,
                 )
-            min_norm = min(min_norm, norm)
             converged = norm <= tol
     return OptimizeResult(
         w=w,

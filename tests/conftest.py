@@ -66,7 +66,10 @@ def built_book(tmp_path_factory: pytest.TempPathFactory) -> Path:
         if not (Path(reuse) / "index.html").is_file():
             pytest.fail(f"MLMATH_BUILT_BOOK={reuse} holds no built book (no index.html)")
         return Path(reuse).resolve()
-    shared = tmp_path_factory.getbasetemp().parent  # common to all xdist workers
+    base = tmp_path_factory.getbasetemp()
+    # Under xdist each worker's basetemp sits inside this session's own folder; without
+    # xdist, basetemp itself is this session's (its parent is shared by all sessions).
+    shared = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
     out = shared / "book"
     out.mkdir(exist_ok=True)
     with open(shared / "book.lock", "w") as lock:

@@ -652,3 +652,28 @@ def test_search_works_offline(browser, site, built_book, term, required):
 def test_search_finds_nothing_for_a_word_not_in_the_book(browser, site):
     results, errors, _ = _search(browser, site, "zyxwvutsrqp")
     assert results == [] and errors == [], (results, errors)
+
+
+def test_chapter2_in_browser_explorer_spans_the_critical_learning_rate(browser, site):
+    visit = PageVisit(browser, site, "chapters/02_gradient_descent.html")
+    page = visit.page
+    try:
+        page.wait_for_function(
+            "() => document.querySelectorAll('mjx-container').length > 20", timeout=30_000
+        )
+        explorer = page.locator(".mlmath-explorer").first
+        image = explorer.locator("img.mlmath-explorer-frame")
+        slider = explorer.locator('input[type="range"]').first  # η / (2/λ_max)
+        frames = set()
+        for index in range(int(slider.get_attribute("max")) + 1):
+            slider.evaluate(
+                f"el => {{ el.value = '{index}'; el.dispatchEvent(new Event('input')); }}"
+            )
+            frames.add(image.get_attribute("src"))
+        assert len(frames) == 8, "each learning rate should show its own frame"
+        label = explorer.locator("output").first.inner_text()
+        assert label == "2.1", f"the last learning rate shows {label!r}"  # beyond critical
+        assert visit.errors == [], visit.errors
+        assert visit.foreign == [], f"requests to other hosts: {visit.foreign}"
+    finally:
+        visit.close()

@@ -71,7 +71,7 @@ def test_config_names_the_repository_once():
 
 
 def test_ruff_check_and_format():
-    files = ["mlmath", "tests", "chapters", "tools", "_ext"]
+    files = ["mlmath", "tests", "chapters", "tools", "_ext", "benchmarks"]
     check = subprocess.run(
         [sys.executable, "-m", "ruff", "check", *files], capture_output=True, text=True, cwd=ROOT
     )
