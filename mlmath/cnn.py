@@ -72,7 +72,7 @@ class Conv2D(Layer):
     Notes
     -----
     Forward: :func:`mlmath.conv.conv2d_forward`; backward:
-    :func:`mlmath.conv.conv2d_backward`. Chapter 5, "Convolution as a local linear map".
+    :func:`mlmath.conv.conv2d_backward`. Chapter 5, :ref:`sec-conv-local-linear`.
     """
 
     def __init__(
@@ -158,7 +158,7 @@ class MaxPool2D(_Pool2D):
     """Max pooling layer over ``size x size`` windows (stride defaults to ``size``).
 
     Backward routes each window's gradient to its arg-max
-    (:func:`mlmath.conv.maxpool2d_backward`). Chapter 5, "Pooling".
+    (:func:`mlmath.conv.maxpool2d_backward`). Chapter 5, :ref:`sec-conv-pooling`.
     """
 
 
@@ -166,7 +166,7 @@ class AvgPool2D(_Pool2D):
     """Average pooling layer over ``size x size`` windows (stride defaults to ``size``).
 
     Backward spreads each window's gradient evenly
-    (:func:`mlmath.conv.avgpool2d_backward`). Chapter 5, "Pooling".
+    (:func:`mlmath.conv.avgpool2d_backward`). Chapter 5, :ref:`sec-conv-pooling`.
     """
 
     _forward = staticmethod(_avgpool2d_forward)
@@ -258,7 +258,7 @@ class CNNClassifier(_NetworkClassifier):
     -----
     The defaults reach at least 98% test accuracy on scikit-learn's 8x8
     digits (pixels scaled to [0, 1], reshaped to (N, 1, 8, 8)) in a few
-    seconds. Chapter 5, "Training a CNN on digits".
+    seconds. Chapter 5, :ref:`sec-conv-digits`.
     """
 
     _X_ndim = 4

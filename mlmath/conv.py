@@ -13,12 +13,12 @@ Shapes follow the book's convention (and cs231n's):
             \\qquad
             W_{out} = \\left\\lfloor \\frac{W + 2P - WW}{S} \\right\\rfloor + 1
 
-  for padding ``P`` and stride ``S`` (derived in Chapter 5, "The output size").
+  for padding ``P`` and stride ``S`` (derived in Chapter 5, :ref:`sec-conv-output-size`).
 
 What deep learning calls *convolution* is cross-correlation: the filter is
 slid over the input without being flipped. The flip appears in the backward
 pass, where the input gradient is a full convolution of the upstream gradient
-with the flipped filter (Chapter 5, "Backpropagation through a convolution").
+with the flipped filter (Chapter 5, :ref:`sec-conv-backprop`).
 
 :func:`conv2d_naive` is the definition written as loops, for reading;
 :func:`conv2d_forward` computes the same numbers with *im2col* (every
@@ -64,7 +64,7 @@ def conv_output_size(n: int, k: int, stride: int = 1, padding: int = 0) -> int:
     Returns
     -------
     int
-        The number of window positions; derived in Chapter 5, "The output size".
+        The number of window positions; derived in Chapter 5, :ref:`sec-conv-output-size`.
         When ``stride`` does not divide ``n + 2 * padding - k`` the last rows and
         columns that no window reaches are dropped (the floor).
     """
@@ -164,7 +164,7 @@ def conv2d_naive(
     Notes
     -----
     Four nested loops over ``n, f, i, j``; slow, and meant to be read. Derived in
-    Chapter 5, "Convolution as a local linear map".
+    Chapter 5, :ref:`sec-conv-local-linear`.
     """
     x, w, b, S, P = _validate_conv(x, w, b, stride, padding)
     N, _, H, W = x.shape
@@ -216,7 +216,7 @@ def im2col(x: np.ndarray, HH: int, WW: int, stride: int = 1, padding: int = 0) -
         Row ``(n * H_out + i) * W_out + j`` is the window under output pixel
         ``(i, j)`` of image ``n``, flattened in ``(p, q, c)`` order (channels
         last, which makes the copy fast), so that a convolution is
-        ``cols @ w.transpose(0, 2, 3, 1).reshape(F, -1).T + b``. Chapter 5, "im2col".
+        ``cols @ w.transpose(0, 2, 3, 1).reshape(F, -1).T + b``. Chapter 5, :ref:`sec-conv-im2col`.
     """
     S, P = _check_stride_padding(stride, padding)
     x = check_array(x, name="x", ndim=range(0, 8))
@@ -266,7 +266,7 @@ def col2im(
     -------
     dx : ndarray of shape (N, C, H, W)
         Pixels that sit in several windows receive the sum of their copies'
-        gradients; padding is cut off. Chapter 5, "im2col".
+        gradients; padding is cut off. Chapter 5, :ref:`sec-conv-im2col`.
     """
     S, P = _check_stride_padding(stride, padding)
     dcols = check_array(dcols, name="dcols", ndim=2)
@@ -327,7 +327,7 @@ def conv2d_forward(
     Notes
     -----
     ``out = im2col(x) @ w_mat.T + b`` with ``w_mat`` the filters as rows, reshaped; equal to
-    :func:`conv2d_naive`. Chapter 5, "im2col: convolution as one matrix multiply".
+    :func:`conv2d_naive`. Chapter 5, :ref:`sec-conv-im2col`.
     """
     x, w, b, S, P = _validate_conv(x, w, b, stride, padding)
     return _conv2d_forward(x, w, b, S, P)
@@ -371,7 +371,7 @@ def conv2d_backward(dout: np.ndarray, cache: tuple) -> tuple[np.ndarray, np.ndar
 
     Notes
     -----
-    Derived in Chapter 5, "Backpropagation through a convolution".
+    Derived in Chapter 5, :ref:`sec-conv-backprop`.
     """
     x_shape, _, w, S, P = cache
     N, _, H, W = x_shape
@@ -426,7 +426,7 @@ def maxpool2d_forward(x: np.ndarray, size: int = 2, stride: int = 2) -> tuple[np
 
     Notes
     -----
-    Chapter 5, "Pooling".
+    Chapter 5, :ref:`sec-conv-pooling`.
     """
     x = check_array(x, name="x", ndim=range(0, 8))
     size, S = _check_pool(x, size, stride)
@@ -468,7 +468,7 @@ def maxpool2d_backward(dout: np.ndarray, cache: tuple) -> np.ndarray:
 
     Notes
     -----
-    Derived in Chapter 5, "Pooling and its gradient".
+    Derived in Chapter 5, :ref:`sec-conv-pooling`.
     """
     _, arg, _, _ = cache
     dout = check_array(dout, name="dout", ndim=range(0, 8))
@@ -500,7 +500,7 @@ def avgpool2d_forward(x: np.ndarray, size: int = 2, stride: int = 2) -> tuple[np
     Notes
     -----
     A convolution with a fixed ``1/size^2`` filter applied to each channel
-    separately. Chapter 5, "Pooling".
+    separately. Chapter 5, :ref:`sec-conv-pooling`.
     """
     x = check_array(x, name="x", ndim=range(0, 8))
     size, S = _check_pool(x, size, stride)

@@ -77,7 +77,7 @@ def affine_forward(X: np.ndarray, W: np.ndarray, b: np.ndarray) -> tuple[np.ndar
 
     Notes
     -----
-    Derived in Chapter 4, "Forward propagation in matrix form".
+    Derived in Chapter 4, :ref:`sec-forward`.
     """
     Z = X @ W + b
     return Z, (X, W)
@@ -107,7 +107,7 @@ def affine_backward(dZ: np.ndarray, cache: Any) -> tuple[np.ndarray, np.ndarray,
 
     Notes
     -----
-    Derived in Chapter 4, "Backpropagation in matrix form".
+    Derived in Chapter 4, :ref:`sec-backprop`.
     """
     X, W = cache
     dX = dZ @ W.T
@@ -160,7 +160,7 @@ def tanh_backward(dA: np.ndarray, cache: Any) -> np.ndarray:
 
 #: Activation functions by the names used everywhere in the book and the package:
 #: ``ACTIVATIONS[name] == (forward, backward)``. Derivatives are derived in
-#: Chapter 4, "Activation functions and their derivatives".
+#: Chapter 4, :ref:`sec-nn-activations`.
 ACTIVATIONS: dict[str, tuple[Callable[..., Any], Callable[..., Any]]] = {
     "relu": (relu_forward, relu_backward),
     "sigmoid": (sigmoid_forward, sigmoid_backward),
@@ -212,7 +212,7 @@ def init_weights(
 
     Notes
     -----
-    Derived in Chapter 4, "Vanishing gradients, and why initialisation matters".
+    Derived in Chapter 4, :ref:`sec-nn-init`.
     """
     if init == "xavier":
         r = np.sqrt(6.0 / (n_in + n_out))

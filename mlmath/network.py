@@ -228,7 +228,7 @@ class Sequential:
     Notes
     -----
     ``backward`` is the :math:`\\delta` recursion of Chapter 4,
-    "Backpropagation in matrix form": each layer turns the gradient with
+    :ref:`sec-backprop`: each layer turns the gradient with
     respect to its output into the gradient with respect to its input.
     """
 
@@ -781,8 +781,7 @@ class MLPClassifier(_NetworkClassifier):
     Notes
     -----
     The defaults reach at least 97% test accuracy on scikit-learn's digits
-    (pixels scaled to [0, 1]) in about a second; see Chapter 4, "Real data:
-    handwritten digits".
+    (pixels scaled to [0, 1]) in about a second; see Chapter 4, :ref:`sec-nn-digits`.
     """
 
     def __init__(
