@@ -5,9 +5,10 @@ All tests here share one clean build (``built_book`` in conftest.py), made with
 browser is Debian's headless Chromium, driven by Playwright, over the built
 book served on localhost with every request to another host aborted.
 
-Nothing here names a chapter: the pages come from ``_toc.yml``, so a chapter
+The page checks name no chapter: the pages come from ``_toc.yml``, so a chapter
 added to the table of contents is checked the moment it is listed. Each check
 is parametrised by page, so a failure names the page and says what failed.
+(A chapter may add a check of its own at the end, as Chapter 2 does.)
 
 Each page is opened twice (light and dark theme) and the observations are
 shared by the checks below; screenshots of both land in ``screenshots/``.
@@ -18,6 +19,7 @@ from __future__ import annotations
 import functools
 import http.server
 import re
+import subprocess
 import threading
 import urllib.parse
 from collections.abc import Iterator
@@ -212,8 +214,6 @@ def test_binder_buttons_open_the_page_own_notebook(built_book):
 
 def _git_files() -> set[str] | None:
     """Files in the repository (committed or staged), or None outside a git checkout."""
-    import subprocess
-
     result = subprocess.run(
         ["git", "ls-files"], cwd=ROOT, capture_output=True, text=True, check=False
     )
