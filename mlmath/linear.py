@@ -55,13 +55,14 @@ def _lstsq_svd(X: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, int, float]:
 
 
 def _warn_rank(rank: int, n_columns: int, method: str) -> None:
+    # stacklevel 4: _warn_rank <- _least_squares <- ols or fit <- the caller's line
     warnings.warn(
         f"X is rank deficient: rank {rank} < {n_columns} columns, so the least-squares "
         "solution is not unique. Returning the minimum-norm solution (from the SVD) "
         f"instead of the '{method}' solution. Remove redundant (collinear) columns to get "
         "a unique answer.",
         ConditioningWarning,
-        stacklevel=3,
+        stacklevel=4,
     )
 
 
@@ -109,7 +110,27 @@ def ols(X: Any, y: Any, method: str = "qr") -> np.ndarray:
     """
     method = check_option(method, "method", OLS_METHODS)
     X, y = check_X_y(X, y, y_ndim=(1, 2))
+    return _least_squares(X, y, method)
+
+
+def _least_squares(
+    X: np.ndarray,
+    y: np.ndarray,
+    method: str,
+    x_mean: np.ndarray | None = None,
+    y_mean: np.ndarray | float | None = None,
+) -> np.ndarray:
+    """:func:`ols` on validated data, optionally centred first.
+
+    With ``x_mean`` and ``y_mean`` the problem solved is that of ``X - x_mean``
+    and ``y - y_mean``; for QR the centring is fused into the one copy of the
+    data the factorisation needs anyway.
+    """
     n_columns = X.shape[1]
+    centred = x_mean is not None
+
+    if method in ("svd", "normal") and centred:
+        X, y = X - x_mean, y - y_mean
 
     if method == "svd":
         w, rank, cond = _lstsq_svd(X, y)
@@ -134,17 +155,23 @@ def ols(X: Any, y: Any, method: str = "qr") -> np.ndarray:
     # method == "qr". Factor the augmented matrix [X | y] = Q [[R, z], [0, rho]]: its
     # triangular factor already holds z = Q^T y, so Q itself is never formed (half the
     # work of a full QR, and exactly as accurate). Then solve R w = z.
-    Y = y.reshape(len(y), -1)  # (N, K)
-    if X.shape[0] < n_columns:  # wide: rank < D for sure
-        _warn_rank(X.shape[0], n_columns, method)
-        return _lstsq_svd(X, y)[0]
-    R_aug = np.linalg.qr(np.hstack([X, Y]), mode="r")  # (min(N, D + K), D + K)
+    N, K = X.shape[0], (y.shape[1] if y.ndim == 2 else 1)
+    A = np.empty((N, n_columns + K), order="F")  # LAPACK's layout: no transposing copy
+    if centred:
+        np.subtract(X, x_mean, out=A[:, :n_columns])
+        A[:, n_columns:] = (y - y_mean).reshape(N, K)
+    else:
+        A[:, :n_columns], A[:, n_columns:] = X, y.reshape(N, K)
+    if N < n_columns:  # wide: rank < D for sure
+        _warn_rank(N, n_columns, method)
+        return _lstsq_svd(A[:, :n_columns], A[:, n_columns:].reshape(y.shape))[0]
+    R_aug = np.linalg.qr(A, mode="r")  # (min(N, D + K), D + K)
     R, z = R_aug[:n_columns, :n_columns], R_aug[:n_columns, n_columns:]
     s = np.linalg.svd(R, compute_uv=False)  # same singular values as X, cheap: R is D x D
     rank = int((s > _rank_tolerance(s, X.shape)).sum())
     if rank < n_columns:
         _warn_rank(rank, n_columns, method)
-        return _lstsq_svd(X, y)[0]
+        return _lstsq_svd(A[:, :n_columns], A[:, n_columns:].reshape(y.shape))[0]
     cond = float(s[0] / s[-1])
     if cond > ILL_CONDITIONED:
         _warn_cond(cond, "X", method)
@@ -160,7 +187,7 @@ def _warn_cond(cond: float, what: str, method: str) -> None:
         + ("; method='qr' or 'svd' avoids squaring the condition number" if what != "X" else "")
         + ".",
         ConditioningWarning,
-        stacklevel=3,
+        stacklevel=4,
     )
 
 
@@ -325,10 +352,8 @@ class LinearRegression:
             check_scalar(self.max_iter, "max_iter", kind=int, low=1)
             check_scalar(self.tol, "tol", low=0.0)
 
-    def _solve(self, X: np.ndarray, y: np.ndarray) -> np.ndarray:
+    def _solve_gd(self, X: np.ndarray, y: np.ndarray) -> np.ndarray:
         """Least-squares weights of ``y`` on ``X`` (both already centred if need be)."""
-        if self.solver != "gd":
-            return ols(X, y, method=self.solver)
         critical = mse_critical_learning_rate(X)
         if self.learning_rate is None:
             # Half the critical step: stable, and the top eigendirection is
@@ -371,10 +396,13 @@ class LinearRegression:
         X, y = check_X_y(X, y, y_ndim=(1, 2))
         if self.fit_intercept:
             x_mean, y_mean = X.mean(axis=0), y.mean(axis=0)
-            w = self._solve(X - x_mean, y - y_mean)
+            if self.solver == "gd":
+                w = self._solve_gd(X - x_mean, y - y_mean)
+            else:
+                w = _least_squares(X, y, self.solver, x_mean, y_mean)
             b = y_mean - x_mean @ w
         else:
-            w = self._solve(X, y)
+            w = self._solve_gd(X, y) if self.solver == "gd" else _least_squares(X, y, self.solver)
             b = np.zeros(y.shape[1:]) if y.ndim == 2 else 0.0
         self.coef_ = w.T  # scikit-learn layout: (K, D) for several targets
         self.intercept_ = float(b) if np.ndim(b) == 0 else b

@@ -139,8 +139,15 @@ def binary_cross_entropy_with_logits(y: Any, z: Any) -> float:
 
 
 def _bce_terms(y: np.ndarray, z: np.ndarray) -> np.ndarray:
-    """Per-sample cross-entropy from logits; no validation (hot loop)."""
-    return -(y * log_sigmoid(z) + (1.0 - y) * log_sigmoid(-z))
+    """Per-sample cross-entropy from logits; no validation (hot loop).
+
+    :math:`-[y \\log \\sigma(z) + (1 - y) \\log \\sigma(-z)] = \\operatorname{softplus}(z) - y z`,
+    since :math:`\\log \\sigma(z) = z - \\operatorname{softplus}(z)` and
+    :math:`\\log \\sigma(-z) = -\\operatorname{softplus}(z)`; with
+    :math:`\\operatorname{softplus}(z) = \\max(z, 0) + \\log(1 + e^{-|z|})` it takes
+    one exponential and never overflows.
+    """
+    return np.maximum(z, 0.0) + np.log1p(np.exp(-np.abs(z))) - y * z
 
 
 def softmax_cross_entropy(Z: Any, y_index: Any) -> tuple[float, np.ndarray]:
@@ -243,20 +250,42 @@ def _penalty(n_params: int, C: float, fit_intercept: bool) -> np.ndarray:
     return alpha
 
 
-def _cost(theta: np.ndarray, X1: np.ndarray, y: np.ndarray, alpha: np.ndarray) -> float:
-    z = X1 @ theta
+# Each quantity is written as a function of the logits z = X1 theta, which the Newton
+# loop computes once per iterate and shares; the theta versions serve everyone else.
+def _cost_z(z: np.ndarray, theta: np.ndarray, y: np.ndarray, alpha: np.ndarray) -> float:
     return float((_bce_terms(y, z).sum() + 0.5 * np.sum(alpha * theta**2)) / len(y))
 
 
+def _gradient_z(
+    z: np.ndarray, theta: np.ndarray, X1: np.ndarray, y: np.ndarray, alpha: np.ndarray
+) -> np.ndarray:
+    return (X1.T @ (sigmoid(z) - y) + alpha * theta) / len(y)
+
+
+def _hessian_z(
+    z: np.ndarray, X1: np.ndarray, alpha: np.ndarray, out: np.ndarray | None = None
+) -> np.ndarray:
+    # p (1 - p) = sigma(z) sigma(-z) = e / (1 + e)^2 with e = exp(-|z|): one exponential,
+    # no overflow, and none of the cancellation of 1 - p near p = 1.
+    e = np.exp(-np.abs(z))
+    s = e / (1.0 + e) ** 2
+    # X^T S X = B^T B with B = S^(1/2) X: numpy computes a product of the form B.T @ B
+    # with a symmetric rank-k update, half the work of a general product. ``out`` lets
+    # the Newton loop reuse one buffer for B instead of allocating it every iteration.
+    B = np.multiply(X1, np.sqrt(s)[:, None], out=out)
+    return (B.T @ B + np.diag(alpha)) / X1.shape[0]
+
+
+def _cost(theta: np.ndarray, X1: np.ndarray, y: np.ndarray, alpha: np.ndarray) -> float:
+    return _cost_z(X1 @ theta, theta, y, alpha)
+
+
 def _gradient(theta: np.ndarray, X1: np.ndarray, y: np.ndarray, alpha: np.ndarray) -> np.ndarray:
-    p = sigmoid(X1 @ theta)  # (N,)
-    return (X1.T @ (p - y) + alpha * theta) / len(y)
+    return _gradient_z(X1 @ theta, theta, X1, y, alpha)
 
 
 def _hessian(theta: np.ndarray, X1: np.ndarray, alpha: np.ndarray) -> np.ndarray:
-    z = X1 @ theta
-    s = sigmoid(z) * sigmoid(-z)  # p (1 - p), without the cancellation of 1 - p near p = 1
-    return (X1.T @ (s[:, None] * X1) + np.diag(alpha)) / X1.shape[0]
+    return _hessian_z(X1 @ theta, X1, alpha)
 
 
 def _check_theta_problem(
@@ -380,34 +409,37 @@ def _newton(
 
     Returns ``(theta, n_iter, converged, costs)``.
     """
-    J = _cost(theta, X1, y, alpha)
+    z = X1 @ theta  # logits of the current iterate, shared by everything below
+    buffer = np.empty_like(X1)  # for S^(1/2) X1, rewritten by every Hessian
+    J = _cost_z(z, theta, y, alpha)
     costs = [J]
     # Rounding noise in J: steps that change J by less than this count as no change.
     slack = 16 * np.finfo(np.float64).eps
     for k in range(max_iter):
-        if stop_if_separated and _separates(theta, X1, y):
+        if stop_if_separated and np.all((2.0 * y - 1.0) * z > 0.0):  # see _separates
             return theta, k, False, costs
-        g = _gradient(theta, X1, y, alpha)
+        g = _gradient_z(z, theta, X1, y, alpha)
         if np.max(np.abs(g)) <= tol:
             return theta, k, True, costs
-        H = _hessian(theta, X1, alpha)
+        H = _hessian_z(z, X1, alpha, out=buffer)
         try:
             d = np.linalg.solve(H, g)
         except np.linalg.LinAlgError:  # singular H (e.g. duplicated columns, C = inf)
             d = np.linalg.lstsq(H, g, rcond=None)[0]
         decrease = float(g @ d)  # > 0 for a descent direction
+        Xd = X1 @ d  # the logits move along X1 d: no product with X1 per trial step
         t = 1.0
         for _ in range(60):
-            candidate = theta - t * d
-            J_new = _cost(candidate, X1, y, alpha)
+            candidate, z_new = theta - t * d, z - t * Xd
+            J_new = _cost_z(z_new, candidate, y, alpha)
             if J_new <= J - 1e-4 * t * decrease + slack * abs(J):
                 break
             t *= 0.5
         else:  # no step lowers J: we are at the floor of float64 precision
             return theta, k, False, costs
-        theta, J = candidate, J_new
+        theta, z, J = candidate, z_new, J_new
         costs.append(J)
-    converged = bool(np.max(np.abs(_gradient(theta, X1, y, alpha))) <= tol)
+    converged = bool(np.max(np.abs(_gradient_z(z, theta, X1, y, alpha))) <= tol)
     return theta, max_iter, converged, costs
 
 
