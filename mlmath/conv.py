@@ -343,9 +343,28 @@ def _conv2d_backward(dout, cache):
     # OpenBLAS splits a product with a long inner dimension and a tiny (F, HH*WW*C) result badly
     # (measured 20x slower with 2 threads).
     dw = (cols.T @ dout_mat).T.reshape(F, HH, WW, -1).transpose(0, 3, 1, 2)
-    dcols = dout_mat @ _filter_matrix(w)  # (N*H_out*W_out, HH*WW*C)
-    dx = np.ascontiguousarray(_col2im(dcols, x_shape, HH, WW, S, P))
+    dx = np.ascontiguousarray(_input_gradient(dout_mat, w, x_shape, S, P))
     return dx, np.ascontiguousarray(dw), db
+
+
+def _input_gradient(dout_mat, w, x_shape, S, P):
+    """``col2im(dout_mat @ w_mat)``, one kernel offset at a time.
+
+    The block of ``dout_mat @ w_mat`` that belongs to offset ``(p, q)`` is
+    ``dout_mat @ w[:, :, p, q]``, of shape (N*H_out*W_out, C): computed on its
+    own it is contiguous and is added straight onto the pixels its windows
+    came from, instead of being gathered out of one large strided matrix
+    (the same sums in the same order, measured about 1.7x faster).
+    """
+    N, C, H, W = x_shape
+    HH, WW = w.shape[2:]
+    H_out, W_out = conv_output_size(H, HH, S, P), conv_output_size(W, WW, S, P)
+    dx_pad = np.zeros((N, H + 2 * P, W + 2 * P, C))  # channels last, as in _col2im
+    for p in range(HH):
+        for q in range(WW):
+            share = (dout_mat @ w[:, :, p, q]).reshape(N, H_out, W_out, C)
+            dx_pad[:, p : p + S * H_out : S, q : q + S * W_out : S, :] += share
+    return dx_pad[:, P : P + H, P : P + W, :].transpose(0, 3, 1, 2)
 
 
 def conv2d_backward(dout: np.ndarray, cache: tuple) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -362,7 +381,8 @@ def conv2d_backward(dout: np.ndarray, cache: tuple) -> tuple[np.ndarray, np.ndar
     -------
     dx : ndarray of shape (N, C, H, W)
         A *full* convolution of ``dout`` with the filters flipped in both
-        spatial axes (computed here as ``col2im(dout_mat @ w_mat)``).
+        spatial axes (computed here as ``col2im(dout_mat @ w_mat)``, one
+        kernel offset at a time).
     dw : ndarray of shape (F, C, HH, WW)
         The cross-correlation of the input with ``dout``:
         ``dw[f, c, p, q] = sum_{n,i,j} dout[n, f, i, j] x_pad[n, c, iS+p, jS+q]``.
