@@ -240,6 +240,16 @@ def _eval_loss(loss: Callable[..., Any] | None, w: np.ndarray, *args: Any) -> fl
     return float(value.reshape(()))
 
 
+def _start(
+    grad: Callable[..., Any], loss: Callable[..., Any] | None, w: np.ndarray, *args: Any
+) -> tuple[np.ndarray, float | None]:
+    """Gradient and loss at the starting point, which must both be finite."""
+    g, L = _eval_grad(grad, w, *args), _eval_loss(loss, w, *args)
+    if not np.isfinite(g).all() or (L is not None and not math.isfinite(L)):
+        raise ValueError("the loss or its gradient is not finite at w0; start from another point")
+    return g, L
+
+
 def _estimate_critical(
     grad: Callable[..., Any], w0: np.ndarray, momentum: float, *args: Any
 ) -> float | None:
@@ -410,12 +420,7 @@ def gradient_descent(
         )
 
     with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
-        g = _eval_grad(grad, w)
-        L = _eval_loss(loss, w)
-        if not np.isfinite(g).all() or (L is not None and not math.isfinite(L)):
-            raise ValueError(
-                "the loss or its gradient is not finite at w0; start from another point"
-            )
+        g, L = _start(grad, loss, w)
         ws, losses, norms = [w.copy()], [L], [float(np.linalg.norm(g))]
         L0, min_norm = L, norms[0]
         v = np.zeros_like(w)
@@ -596,12 +601,7 @@ def minibatch_gradient_descent(
         )
 
     with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
-        g = _eval_grad(grad_batch, w, X, y)
-        L = _eval_loss(loss, w, X, y)
-        if not np.isfinite(g).all() or (L is not None and not math.isfinite(L)):
-            raise ValueError(
-                "the loss or its gradient is not finite at w0; start from another point"
-            )
+        g, L = _start(grad_batch, loss, w, X, y)
         ws, losses, norms = [w.copy()], [L], [float(np.linalg.norm(g))]
         L0, ref_norm = L, norms[0]
         v = np.zeros_like(w)
