@@ -31,6 +31,7 @@ __all__ = [
     "check_option",
     "check_random_state",
     "check_scalar",
+    "check_sizes",
 ]
 
 
@@ -263,6 +264,31 @@ def check_scalar(
         op = "<=" if include_high else "<"
         raise ValueError(f"{name} must be {op} {high}, got {value}")
     return value
+
+
+def check_sizes(
+    values: Any, name: str, *, example: str, allow_empty: bool = True, item: str = "layer"
+) -> tuple[int, ...]:
+    """Check a tuple of layer sizes, such as ``hidden_layer_sizes`` or ``filters``.
+
+    A single integer counts as a one-element tuple. Every entry must be a
+    positive integer; ``example`` (e.g. ``"(64,) or (32, 16)"``) is quoted in
+    the message; ``item`` names what one entry stands for.
+    """
+    if isinstance(values, numbers.Integral) and not isinstance(values, bool):
+        values = (values,)
+    if isinstance(values, str) or not isinstance(values, Sequence | np.ndarray):
+        raise TypeError(
+            f"{name} must be a tuple of positive integers such as {example}, got {values!r}"
+        )
+    if not allow_empty and len(values) == 0:
+        raise ValueError(f"{name} must name at least one {item}, got ()")
+    for i, v in enumerate(values):
+        if isinstance(v, bool) or not isinstance(v, numbers.Integral) or v < 1:
+            raise ValueError(
+                f"{name} must hold positive integers, but entry {i} is {v!r} (in {tuple(values)!r})"
+            )
+    return tuple(int(v) for v in values)
 
 
 def check_option(value: Any, name: str, options: Iterable[Any]) -> Any:

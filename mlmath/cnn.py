@@ -14,12 +14,11 @@ Chapter 4's :class:`~mlmath.network.Layer` contract, so they stack in a
 from __future__ import annotations
 
 import itertools
-from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
-from ._validation import check_option, check_random_state, check_scalar
+from ._validation import check_option, check_random_state, check_scalar, check_sizes
 from .conv import (
     _avgpool2d_backward,
     _avgpool2d_forward,
@@ -189,24 +188,13 @@ class Flatten(Layer):
 
 
 def _check_filters(filters: Any) -> tuple[int, ...]:
-    if isinstance(filters, int | np.integer) and not isinstance(filters, bool):
-        filters = (filters,)
-    if isinstance(filters, str) or not isinstance(filters, Sequence | np.ndarray):
-        raise TypeError(
-            f"filters must be a tuple of positive integers such as (16,) or (16, 32), "
-            f"got {filters!r}"
-        )
-    if len(filters) == 0:
-        raise ValueError("filters must name at least one convolutional layer, got ()")
-    out = []
-    for i, f in enumerate(filters):
-        if isinstance(f, bool) or not isinstance(f, int | np.integer) or f < 1:
-            raise ValueError(
-                f"filters must hold positive integers, but entry {i} is {f!r} "
-                f"(in {tuple(filters)!r})"
-            )
-        out.append(int(f))
-    return tuple(out)
+    return check_sizes(
+        filters,
+        "filters",
+        example="(16,) or (16, 32)",
+        allow_empty=False,
+        item="convolutional layer",
+    )
 
 
 class CNNClassifier(_NetworkClassifier):

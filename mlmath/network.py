@@ -58,6 +58,7 @@ from ._validation import (
     check_option,
     check_random_state,
     check_scalar,
+    check_sizes,
 )
 from .exceptions import ConvergenceWarning, DivergenceError
 from .functional import softmax
@@ -716,22 +717,7 @@ def _same(a: Any, b: Any) -> bool:
 
 
 def _check_hidden_layer_sizes(sizes: Any) -> tuple[int, ...]:
-    if isinstance(sizes, int | np.integer) and not isinstance(sizes, bool):
-        sizes = (sizes,)
-    if isinstance(sizes, str) or not isinstance(sizes, Sequence | np.ndarray):
-        raise TypeError(
-            f"hidden_layer_sizes must be a tuple of positive integers such as (64,) or (32, 16), "
-            f"got {sizes!r}"
-        )
-    out = []
-    for i, n in enumerate(sizes):
-        if isinstance(n, bool) or not isinstance(n, int | np.integer) or n < 1:
-            raise ValueError(
-                f"hidden_layer_sizes must hold positive integers, but entry {i} is {n!r} "
-                f"(in {tuple(sizes)!r})"
-            )
-        out.append(int(n))
-    return tuple(out)
+    return check_sizes(sizes, "hidden_layer_sizes", example="(64,) or (32, 16)")
 
 
 class MLPClassifier(_NetworkClassifier):

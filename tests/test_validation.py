@@ -131,3 +131,17 @@ def test_check_random_state_is_reproducible():
         check_random_state(np.random.RandomState(0))
     with pytest.raises(ValueError, match=r"non-negative"):
         check_random_state(-1)
+
+
+def test_check_sizes():
+    from mlmath._validation import check_sizes
+
+    assert check_sizes(64, "hidden", example="(64,)") == (64,)
+    assert check_sizes((np.int64(3), 2), "hidden", example="(64,)") == (3, 2)
+    assert check_sizes((), "hidden", example="(64,)") == ()
+    with pytest.raises(ValueError, match=r"must name at least one convolutional layer"):
+        check_sizes((), "filters", example="(16,)", allow_empty=False, item="convolutional layer")
+    with pytest.raises(ValueError, match=r"entry 1 is 0 \(in \(4, 0\)\)"):
+        check_sizes((4, 0), "hidden", example="(64,)")
+    with pytest.raises(TypeError, match=r"such as \(64,\), got '64'"):
+        check_sizes("64", "hidden", example="(64,)")
