@@ -1,0 +1,271 @@
+"""Checkers for the book's graded exercises.
+
+A graded exercise gives the reader a stub (a function whose body is
+``raise NotImplementedError`` or ``...``) and a cell that calls one of the
+checkers below on it. A checker never raises; it returns a :class:`Report`
+that prints one of three verdicts:
+
+* **not attempted yet**: the stub still raises ``NotImplementedError`` or
+  returns ``None``/``Ellipsis``; the notebook (and the book build) carries on;
+* **failed**: the first case on which the answer is wrong, with its inputs,
+  the expected and the actual value;
+* **passed**: every case agrees within the stated tolerance.
+
+The expected values never come from the exercise's folded solution: they come
+from an independent truth, either a reference implementation in :mod:`mlmath`
+or centred finite differences (:func:`~mlmath.gradcheck.numerical_gradient`).
+The book proves that each checker can fail: a cell removed from the page runs
+it on the folded solution (which must pass) and on a plausible wrong answer
+(which must be reported).
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import numpy as np
+
+from .gradcheck import numerical_gradient, relative_error
+
+__all__ = ["Report", "check_function", "check_gradient", "check_value"]
+
+Status = Literal["not attempted", "failed", "passed"]
+
+_PREVIEW = 6  # entries of an array shown in a failure message
+
+
+@dataclass(frozen=True)
+class Report:
+    """The verdict of a checker: ``status`` and a message for the reader.
+
+    ``print(report)`` and the notebook display both show ``message``;
+    ``report.passed`` is ``True`` only for a correct answer.
+    """
+
+    status: Status
+    message: str
+
+    @property
+    def passed(self) -> bool:
+        return self.status == "passed"
+
+    def __str__(self) -> str:
+        return self.message
+
+    def __repr__(self) -> str:
+        return self.message
+
+
+def _format(value: Any) -> str:
+    """A short, stable rendering of a value for a message (rounded, truncated)."""
+    if value is None:
+        return "None"
+    arr = np.asarray(value)
+    if arr.dtype.kind not in "biuf":
+        text = repr(value)
+        return text if len(text) <= 80 else text[:77] + "..."
+    if arr.ndim == 0:
+        return f"{float(arr):.6g}"
+    flat = arr.ravel()
+    shown = ", ".join(f"{float(v):.6g}" for v in flat[:_PREVIEW])
+    more = ", ..." if flat.size > _PREVIEW else ""
+    return f"array of shape {arr.shape}: [{shown}{more}]"
+
+
+def _describe_case(args: Sequence[Any]) -> str:
+    parts = []
+    for a in args:
+        arr = np.asarray(a) if not callable(a) else None
+        if arr is not None and arr.dtype.kind in "biuf" and arr.ndim > 0:
+            parts.append(f"array of shape {arr.shape}")
+        else:
+            parts.append(_format(a))
+    return "(" + ", ".join(parts) + ")"
+
+
+def _not_attempted(name: str) -> Report:
+    return Report(
+        "not attempted",
+        f"{name}: not attempted yet. Replace the body of the stub with your answer "
+        "and run this cell again.",
+    )
+
+
+def _is_stub_result(value: Any) -> bool:
+    return value is None or value is Ellipsis
+
+
+def _call(func: Callable[..., Any], args: Sequence[Any]) -> tuple[str, Any]:
+    """Call ``func`` on a deep copy of ``args``: ("ok", value), ("stub", None) or ("error", exc)."""
+    try:
+        value = func(*copy.deepcopy(tuple(args)))
+    except NotImplementedError:
+        return "stub", None
+    except Exception as exc:  # the reader's code may raise anything; report it, never crash
+        return "error", exc
+    if _is_stub_result(value):
+        return "stub", None
+    return "ok", value
+
+
+def _compare(actual: Any, expected: Any, rtol: float, atol: float) -> str | None:
+    """``None`` when ``actual`` matches ``expected``, else what is wrong."""
+    try:
+        a = np.asarray(actual, dtype=np.float64)
+    except (TypeError, ValueError):
+        return f"the answer is not numeric ({_format(actual)})"
+    e = np.asarray(expected, dtype=np.float64)
+    if a.shape != e.shape:
+        return f"the answer has shape {a.shape} but should have shape {e.shape}"
+    if not np.all(np.isfinite(a)):
+        return "the answer contains NaN or infinite values"
+    if not np.allclose(a, e, rtol=rtol, atol=atol):
+        worst = float(np.max(np.abs(a - e))) if a.size else 0.0
+        return f"the largest difference is {worst:.3g} (allowed: {atol:g} + {rtol:g} * |expected|)"
+    return None
+
+
+def check_function(
+    candidate: Callable[..., Any],
+    reference: Callable[..., Any],
+    cases: Sequence[Sequence[Any]],
+    *,
+    name: str | None = None,
+    rtol: float = 1e-6,
+    atol: float = 1e-9,
+) -> Report:
+    """Compare ``candidate(*case)`` with ``reference(*case)`` on every case.
+
+    Parameters
+    ----------
+    candidate : callable
+        The reader's function.
+    reference : callable
+        An independent implementation of the same quantity (from :mod:`mlmath`
+        or written in the chapter), never the exercise's folded solution.
+    cases : sequence of argument tuples
+        Each is passed as ``candidate(*case)``; the reader's function receives
+        deep copies, so an answer that edits its input in place cannot change
+        the expected values.
+    name : str, optional
+        What to call the function in messages (default: its ``__name__``).
+    rtol, atol : float
+        Tolerances of :func:`numpy.allclose`.
+
+    Returns
+    -------
+    Report
+    """
+    name = name or getattr(candidate, "__name__", "your function")
+    if len(cases) == 0:
+        raise ValueError("cases is empty; a checker needs at least one case")
+    for i, case in enumerate(cases, start=1):
+        kind, actual = _call(candidate, case)
+        if kind == "stub":
+            return _not_attempted(name)
+        where = f"case {i} of {len(cases)}, inputs {_describe_case(case)}"
+        if kind == "error":
+            return Report(
+                "failed", f"{name} failed on {where}: it raised {type(actual).__name__}: {actual}"
+            )
+        expected = reference(*copy.deepcopy(tuple(case)))
+        problem = _compare(actual, expected, rtol, atol)
+        if problem is not None:
+            return Report(
+                "failed",
+                f"{name} failed on {where}: {problem}.\n"
+                f"  expected {_format(expected)}\n  got      {_format(actual)}",
+            )
+    return Report("passed", f"{name}: passed, all {len(cases)} cases agree.")
+
+
+def check_gradient(
+    candidate: Callable[[np.ndarray], Any],
+    f: Callable[[np.ndarray], Any],
+    points: Sequence[np.ndarray],
+    *,
+    name: str | None = None,
+    tol: float = 1e-6,
+    dout: Sequence[np.ndarray] | None = None,
+) -> Report:
+    """Compare a gradient ``candidate(x)`` with centred differences of ``f`` at each point.
+
+    Parameters
+    ----------
+    candidate : callable
+        The reader's gradient, ``candidate(x)`` of the shape of ``x``.
+    f : callable
+        The function it should differentiate (scalar-valued, or array-valued
+        together with ``dout``, as in :func:`~mlmath.gradcheck.gradcheck`).
+    points : sequence of ndarray
+        Where to compare.
+    tol : float
+        Largest accepted :func:`~mlmath.gradcheck.relative_error`.
+    dout : sequence of ndarray, optional
+        One upstream gradient per point, for array-valued ``f``.
+    """
+    name = name or getattr(candidate, "__name__", "your gradient")
+    if len(points) == 0:
+        raise ValueError("points is empty; a checker needs at least one point")
+    if dout is not None and len(dout) != len(points):
+        raise ValueError(f"dout has {len(dout)} entries but there are {len(points)} points")
+    for i, x in enumerate(points, start=1):
+        x = np.asarray(x, dtype=np.float64)
+        kind, actual = _call(candidate, (x,))
+        if kind == "stub":
+            return _not_attempted(name)
+        where = f"point {i} of {len(points)} (x of shape {x.shape})"
+        if kind == "error":
+            return Report(
+                "failed", f"{name} failed at {where}: it raised {type(actual).__name__}: {actual}"
+            )
+        up = None if dout is None else dout[i - 1]
+        expected = numerical_gradient(f, x, dout=up)
+        try:
+            a = np.asarray(actual, dtype=np.float64)
+        except (TypeError, ValueError):
+            return Report("failed", f"{name} failed at {where}: it returned {_format(actual)}")
+        if a.shape != expected.shape:
+            return Report(
+                "failed",
+                f"{name} failed at {where}: the gradient has shape {a.shape} but x has "
+                f"shape {expected.shape}",
+            )
+        err = relative_error(a, expected) if np.all(np.isfinite(a)) else np.inf
+        if not err <= tol:
+            return Report(
+                "failed",
+                f"{name} failed at {where}: relative error {err:.2e} against finite "
+                f"differences (allowed {tol:g}).\n"
+                f"  finite differences {_format(expected)}\n  yours              {_format(a)}",
+            )
+    return Report(
+        "passed", f"{name}: passed, agrees with finite differences at all {len(points)} points."
+    )
+
+
+def check_value(
+    answer: Any,
+    expected: Any,
+    *,
+    name: str,
+    rtol: float = 1e-6,
+    atol: float = 1e-9,
+) -> Report:
+    """Compare a computed answer (a number or an array) with the expected one.
+
+    ``answer`` left as ``None`` or ``...`` counts as not attempted.
+    """
+    if _is_stub_result(answer):
+        return _not_attempted(name)
+    problem = _compare(answer, expected, rtol, atol)
+    if problem is not None:
+        return Report(
+            "failed",
+            f"{name} is wrong: {problem}.\n"
+            f"  expected {_format(expected)}\n  got      {_format(answer)}",
+        )
+    return Report("passed", f"{name}: passed.")
