@@ -42,7 +42,11 @@ def _build_book(out: Path) -> subprocess.CompletedProcess:
         ),
     )
     jb = Path(sys.executable).with_name("jupyter-book")
-    env = os.environ | {"PYTHONPATH": str(src)}  # the kernels import this copy's mlmath
+    # The kernels import this copy's mlmath. MPLBACKEND=Agg is what many CI machines set; it
+    # overrides the inline backend unless a notebook asks for it, and then every static figure
+    # silently vanishes from the book. Building under it proves the figures do not depend on it
+    # (tests/test_book.py counts them page by page).
+    env = os.environ | {"PYTHONPATH": str(src), "MPLBACKEND": "Agg"}
     return subprocess.run(
         [str(jb), "build", str(src), "-W", "-n", "--keep-going"],
         cwd=src,

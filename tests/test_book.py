@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import functools
 import http.server
+import json
 import re
 import subprocess
 import threading
@@ -110,6 +111,52 @@ def test_notebook_pages_contain_executed_outputs(built_book):
         html = (built_book / f"{page}.html").read_text()
         assert "cell_output" in html, f"{page}: no executed output in the page"
         assert "application/vnd.jupyter.widget-view+json" not in html, page
+
+
+def _figures_drawn(notebook: Path) -> int:
+    """How many static figures (PNG outputs) the committed notebook's cells draw."""
+    cells = json.loads(notebook.read_text())["cells"]
+    return sum(
+        "image/png" in output.get("data", {})
+        for cell in cells
+        for output in cell.get("outputs", [])
+    )
+
+
+class _Images(HTMLParser):
+    """The attributes of every static figure of a page (images the build wrote to _images/)."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.images: list[dict[str, str | None]] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = dict(attrs)
+        if tag == "img" and "_images/" in (a.get("src") or ""):
+            self.images.append(a)
+
+
+#: Alt text that is a file name or path, not a description of the figure.
+_ALT_IS_A_PATH = re.compile(r"[/\\]|\.(png|svg|jpe?g)$|^_images|^[\w-]+$", re.I)
+
+
+@pytest.mark.parametrize("page", [p for p in PAGES if source_of(p).suffix == ".ipynb"])
+def test_page_shows_every_figure_its_notebook_draws(built_book, page):
+    """Built under MPLBACKEND=Agg (conftest), every figure of the chapter is on the page."""
+    drawn = _figures_drawn(source_of(page))
+    parser = _Images()
+    parser.feed((built_book / f"{page}.html").read_text())
+    shown = parser.images
+    assert len(shown) == drawn, (
+        f"{page}: the committed notebook draws {drawn} figures but the page built with "
+        f"MPLBACKEND=Agg shows {len(shown)}; does the first cell say %matplotlib inline?"
+    )
+    for image in shown:
+        alt = (image.get("alt") or "").strip()
+        assert len(alt.split()) >= 4 and not _ALT_IS_A_PATH.search(alt), (
+            f"{page}: the figure {image.get('src')} has alt text {alt!r}; describe what it "
+            "shows (cell metadata mystnb.image.alt)"
+        )
 
 
 # --- the crawl: links and anchors ------------------------------------------------------------
@@ -339,6 +386,19 @@ _MATH_JS = r"""() => {
                         .map(e => e.textContent.trim().slice(0, 80));
   const errors = Array.from(root.querySelectorAll("mjx-merror"))
                       .map(e => (e.getAttribute("data-mjx-error") || e.textContent).slice(0, 80));
+  // MathJax's noundefined extension does not raise on an unknown macro such as \partialL: it
+  // typesets the name in red. Ask MathJax itself, expression by expression, through the MathML
+  // of what it typeset: an <merror> or a red token is an error the reader sees.
+  const doc = window.MathJax && MathJax.startup && MathJax.startup.document;
+  if (doc && !MathJax.startup.toMML) { errors.push("MathJax.startup.toMML is missing"); }
+  if (doc && MathJax.startup.toMML) {
+    for (const item of doc.math) {
+      const mml = MathJax.startup.toMML(item.root);
+      if (/<merror|mathcolor="red"/.test(mml)) {
+        errors.push(`${String(item.math).trim().slice(0, 80)} (unknown macro or TeX error)`);
+      }
+    }
+  }
   // $$, \( \[, $..^..$, a letter with a TeX superscript (R^2), or a TeX command
   const tex = new RegExp(String.raw`\$\$|\\[(\[]|\$[^$\s][^$\n]*[\\^_][^$\n]*\$|` +
     String.raw`[A-Za-z)]\^[\w{]|\\(` +
