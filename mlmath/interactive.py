@@ -70,6 +70,11 @@ class Explorer:
         Shown above the controls.
     labels : mapping of str to str, optional
         Display names of the parameters (default: the keyword names).
+    describe : callable, optional
+        ``describe(**values)`` returns alt text for the frame of those values:
+        what the figure shows there, for a reader who cannot see it. By default
+        the alt text is the title followed by the current value of every
+        parameter. Either way it follows the sliders.
     initial : mapping of str to value, optional
         The starting value of each parameter (default: its first value).
     figsize : (float, float)
@@ -96,6 +101,7 @@ class Explorer:
         *,
         title: str = "",
         labels: Mapping[str, str] | None = None,
+        describe: Callable[..., str] | None = None,
         initial: Mapping[str, Any] | None = None,
         figsize: tuple[float, float] = (8.0, 3.2),
         dpi: int = 72,
@@ -125,6 +131,9 @@ class Explorer:
                 f"{max_frames}; use fewer values (every frame is a PNG in the page)"
             )
         self.labels = {name: name for name in self.params} | dict(labels or {})
+        if describe is not None and not callable(describe):
+            raise TypeError(f"describe must be a function describe(**values), got {describe!r}")
+        self.describe = describe
         self.initial = {name: values[0] for name, values in self.params.items()}
         for name, value in (initial or {}).items():
             if name not in self.params or value not in self.params[name]:
@@ -163,21 +172,31 @@ class Explorer:
             self._frames[index] = _to_png(fig, self.dpi)
         return self._frames[index]
 
+    def alt(self, **values: Any) -> str:
+        """Alt text of the frame for ``values``: ``describe(**values)`` or title and values."""
+        self._index(values)  # the same error as frame() off the grid
+        if self.describe is not None:
+            return str(self.describe(**values))
+        shown = ", ".join(f"{self.labels[n]} = {_format(values[n])}" for n in self.params)
+        return f"{self.title or 'Explorer'}: {shown}"
+
     def html(self) -> str:
         """The static rendering: all frames, plain HTML controls, inline script."""
         names = list(self.params)
-        frames = [
-            base64.b64encode(self.frame(**dict(zip(names, combo, strict=True)))).decode("ascii")
-            for combo in itertools.product(*self.params.values())
-        ]
+        grid = itertools.product(*self.params.values())
+        combos = [dict(zip(names, combo, strict=True)) for combo in grid]
+        frames = [base64.b64encode(self.frame(**c)).decode("ascii") for c in combos]
+        alts = [self.alt(**c) for c in combos]
         start = self._index(self.initial)
         controls = []
         for i, name in enumerate(names):
             grid, label = self.params[name], html.escape(self.labels[name])
             if _is_numeric(grid):
+                shown = html.escape(_format(grid[start[i]]))
                 control = (
                     f'<input type="range" min="0" max="{len(grid) - 1}" step="1" '
-                    f'value="{start[i]}" data-axis="{i}" aria-label="{label}">'
+                    f'value="{start[i]}" data-axis="{i}" aria-label="{label}" '
+                    f'aria-valuetext="{shown}">'
                     f'<output style="{_STYLE["output"]}">'
                     f"{html.escape(_format(grid[start[i]]))}</output>"
                 )
@@ -196,6 +215,7 @@ class Explorer:
             "sizes": [len(v) for v in self.params.values()],
             "values": [[_format(v) for v in vs] for vs in self.params.values()],
             "frames": frames,
+            "alts": alts,
         }
         flat = int(np.ravel_multi_index(start, data["sizes"]))
         title = (
@@ -206,7 +226,11 @@ class Explorer:
             f'<div class="mlmath-explorer" id="{self.id}">{title if self.title else ""}'
             f'<div class="mlmath-explorer-controls" style="{_STYLE["controls"]}">'
             f"{''.join(controls)}</div>"
-            f'<img class="mlmath-explorer-frame" alt="{html.escape(self.title or "explorer")}" '
+            # Where scripts do not run (an untrusted notebook in JupyterLab strips them and
+            # disables the controls) this line stays and says what to do; the script removes it.
+            f'<p class="mlmath-explorer-hint" style="{_STYLE["hint"]}">'
+            "Static preview: run this cell to move the sliders.</p>"
+            f'<img class="mlmath-explorer-frame" alt="{html.escape(alts[flat])}" '
             f'src="data:image/png;base64,{frames[flat]}" style="max-width:100%;background:white">'
             f'<script type="application/json">{json.dumps(data)}</script>'
             f"<script>{_SCRIPT % json.dumps(self.id)}</script></div>"
@@ -216,14 +240,22 @@ class Explorer:
         """The live rendering: ipywidgets controls that redraw through the kernel."""
         import ipywidgets as widgets
 
-        image = widgets.Image(value=self.frame(**self.initial), format="png")
+        # Shown at the frame's own pixel size (a stretched PNG is blurry), never wider than
+        # the cell; every control's label gets the same width, so the slider tracks line up.
+        width = round(self.figsize[0] * self.dpi)
+        image = widgets.Image(
+            value=self.frame(**self.initial),
+            format="png",
+            layout=widgets.Layout(width=f"{width}px", max_width="100%", height="auto"),
+        )
+        label_width = f"{max(len(label) for label in self.labels.values()) + 1}ch"
         controls: dict[str, Any] = {}
         for name, grid in self.params.items():
             common = {
                 "options": [(_format(v), v) for v in grid],
                 "value": self.initial[name],
                 "description": self.labels[name],
-                "style": {"description_width": "initial"},
+                "style": {"description_width": label_width},
             }
             if _is_numeric(grid):
                 controls[name] = widgets.SelectionSlider(**common, continuous_update=False)
@@ -279,6 +311,7 @@ _STYLE = {
     "controls": "display:flex;flex-wrap:wrap;align-items:center;gap:0.3em 2em;margin-bottom:0.4em",
     "label": "display:inline-flex;align-items:center;gap:0.5em;white-space:nowrap",
     "output": "display:inline-block;min-width:3.5em;font-variant-numeric:tabular-nums",
+    "hint": "margin:0 0 0.4em 0;font-style:italic",
 }
 
 
@@ -289,6 +322,8 @@ _SCRIPT = """(function () {
   var data = JSON.parse(root.querySelector('script[type="application/json"]').textContent);
   var img = root.querySelector("img.mlmath-explorer-frame");
   var inputs = root.querySelectorAll("[data-axis]");
+  var hint = root.querySelector(".mlmath-explorer-hint");
+  if (hint) { hint.remove(); }
   function update() {
     var flat = 0;
     inputs.forEach(function (el) {
@@ -296,8 +331,10 @@ _SCRIPT = """(function () {
       flat = flat * data.sizes[axis] + i;
       var out = el.parentNode.querySelector("output");
       if (out) { out.textContent = data.values[axis][i]; }
+      if (el.type === "range") { el.setAttribute("aria-valuetext", data.values[axis][i]); }
     });
     img.src = "data:image/png;base64," + data.frames[flat];
+    img.alt = data.alts[flat];
   }
   inputs.forEach(function (el) { el.addEventListener("input", update); });
 })();"""

@@ -83,3 +83,37 @@ def test_bad_grids(params, kwargs, error, message):
 def test_frame_off_grid_is_refused():
     with pytest.raises(ValueError, match=r"slope=1.0 is not on the grid"):
         make().frame(slope=1.0, style="solid")
+
+
+def test_alt_text_names_the_values_and_follows_describe():
+    explorer = make(title="Lines")
+    assert explorer.alt(slope=2.0, style="dashed") == "Lines: slope = 2, style = dashed"
+    described = make(describe=lambda slope, style: f"a {style} line of slope {slope:g}")
+    html = described.html()
+    data = json.loads(re.search(r'<script type="application/json">(.*?)</script>', html).group(1))
+    assert data["alts"][0] == "a solid line of slope -2"
+    assert len(set(data["alts"])) == 6  # one description per frame, swapped by the script
+    assert 'alt="a solid line of slope -2"' in html
+    with pytest.raises(TypeError, match="describe must be a function"):
+        make(describe="not callable")
+
+
+def test_static_view_says_to_run_the_cell_and_sliders_announce_their_value():
+    html = make().html()
+    # the hint is plain HTML (it needs no script to show); the script removes it where it runs
+    assert "run this cell to move the sliders" in html
+    assert "hint.remove()" in html
+    assert 'aria-valuetext="-2"' in html
+
+
+def test_live_image_keeps_its_natural_size_and_labels_line_up():
+    explorer = Explorer(
+        draw,
+        {"slope": [-2.0, 2.0], "style": ["solid", "dashed"]},
+        labels={"slope": "slope w", "style": "line style"},
+        figsize=(5.0, 2.0),
+        dpi=80,
+    )
+    slider, menu, image = explorer.widget().children
+    assert image.layout.width == "400px" and image.layout.max_width == "100%"
+    assert slider.style.description_width == menu.style.description_width == "11ch"
