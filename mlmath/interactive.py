@@ -28,6 +28,7 @@ from typing import Any
 
 import numpy as np
 from matplotlib.figure import Figure
+from matplotlib.text import Text
 
 __all__ = ["Explorer"]
 
@@ -141,6 +142,8 @@ class Explorer:
             self.initial[name] = value
         self.draw, self.title, self.figsize, self.dpi = draw, title, figsize, dpi
         self._frames: dict[tuple[int, ...], bytes] = {}
+        #: smallest text in any rendered frame, in pixels of the PNG (checked on phones)
+        self.min_font_px = float("inf")
         key = json.dumps([title, {k: [_format(v) for v in vs] for k, vs in self.params.items()}])
         digest = hashlib.sha1(f"{key}|{next(_instances)}".encode()).hexdigest()[:10]
         self.id = f"mlmath-explorer-{digest}"
@@ -170,6 +173,13 @@ class Explorer:
             fig = Figure(figsize=self.figsize, dpi=self.dpi, layout="constrained")
             self.draw(fig, **values)
             self._frames[index] = _to_png(fig, self.dpi)
+            # measured after the figure was drawn, when its tick labels exist
+            sizes = [
+                text.get_fontsize() * self.dpi / 72
+                for text in fig.findobj(Text)
+                if text.get_visible() and text.get_text().strip()
+            ]
+            self.min_font_px = min([self.min_font_px, *sizes])
         return self._frames[index]
 
     def alt(self, **values: Any) -> str:
@@ -223,7 +233,8 @@ class Explorer:
             f"{html.escape(self.title)}</div>"
         )
         return (
-            f'<div class="mlmath-explorer" id="{self.id}">{title if self.title else ""}'
+            f'<div class="mlmath-explorer" id="{self.id}" '
+            f'data-min-font-px="{self.min_font_px:.1f}">{title if self.title else ""}'
             f'<div class="mlmath-explorer-controls" style="{_STYLE["controls"]}">'
             f"{''.join(controls)}</div>"
             # Where scripts do not run (an untrusted notebook in JupyterLab strips them and

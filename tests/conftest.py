@@ -39,6 +39,7 @@ def _build_book(out: Path) -> subprocess.CompletedProcess:
             ".hypothesis",
             ".ipynb_checkpoints",
             "screenshots",
+            "node_modules",
         ),
     )
     jb = Path(sys.executable).with_name("jupyter-book")

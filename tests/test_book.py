@@ -44,6 +44,10 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 VIEWPORT = {"width": 1280, "height": 900}
+#: A phone held upright (iPhone 12-15 class): no page may be wider than this.
+PHONE = {"width": 390, "height": 844}
+#: Smallest legible text in an explorer frame on a phone, in CSS pixels.
+MIN_PHONE_TEXT_PX = 9.0
 
 #: Weight budget of one page: the HTML plus every file it loads from the build
 #: (scripts, styles, MathJax and its fonts, images), uncompressed. Explorer
@@ -56,6 +60,9 @@ HTML_BUDGET = 3_000_000
 
 #: WCAG AA: contrast ratio of body text against its background.
 MIN_CONTRAST = 4.5
+
+#: axe-core, pinned in package.json / package-lock.json and installed by `npm ci` (.ci/run).
+AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 
 pytestmark = pytest.mark.book
 
@@ -307,9 +314,11 @@ def browser():
 class PageVisit:
     """A page opened in a fresh context, recording errors, local and foreign requests."""
 
-    def __init__(self, browser, site: str, path: str, *, dark: bool = False):
+    def __init__(self, browser, site: str, path: str, *, dark: bool = False, phone=False):
         self.context = browser.new_context(
-            viewport=VIEWPORT, color_scheme="dark" if dark else "light"
+            viewport=PHONE if phone else VIEWPORT,
+            color_scheme="dark" if dark else "light",
+            **({"device_scale_factor": 3, "is_mobile": True, "has_touch": True} if phone else {}),
         )
         if dark:  # what the theme's switch stores; read before the theme's own script runs
             self.context.add_init_script(
@@ -377,6 +386,8 @@ class PageReport:
     n_figures: int = 0
     contrast: list[str] = field(default_factory=list)  # problems found
     n_text: int = 0
+    axe: list[str] = field(default_factory=list)  # critical and serious violations
+    phone: dict = field(default_factory=dict)  # widths and explorer text sizes at 390 px
 
 
 _MATH_JS = r"""() => {
@@ -485,6 +496,69 @@ _CONTRAST_JS = r"""(minimum) => {
 }"""
 
 
+_AXE_JS = r"""async () => {
+  const result = await axe.run(document, {
+    runOnly: {type: "tag",
+              values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]},
+    resultTypes: ["violations"],
+  });
+  return result.violations
+    .filter(v => v.impact === "critical" || v.impact === "serious")
+    .map(v => `${v.id} (${v.impact}), ${v.nodes.length} element(s), e.g. ` +
+              `${v.nodes[0].target.join(" ")}: ${v.nodes[0].failureSummary.slice(0, 240)}`);
+}"""
+
+
+_PHONE_JS = r"""(limit) => {
+  const width = document.documentElement.clientWidth;
+  const wide = [];
+  // what sticks out of the viewport (ignoring what sits inside a box that scrolls)
+  for (const el of document.querySelectorAll("article *, header *, nav *")) {
+    const r = el.getBoundingClientRect();
+    if (r.width === 0 || r.right <= width + 1) { continue; }
+    let scrolls = false;
+    for (let p = el.parentElement; p; p = p.parentElement) {
+      const o = getComputedStyle(p).overflowX;
+      if ((o === "auto" || o === "scroll" || o === "hidden") && p.clientWidth <= width + 1) {
+        scrolls = true; break;
+      }
+    }
+    if (!scrolls && getComputedStyle(el).position !== "fixed") {
+      const name = `<${el.tagName.toLowerCase()} class="${el.className}">`;
+      wide.push(`${name} ends at ${r.right.toFixed(0)} px`);
+    }
+  }
+  const small = [];
+  for (const ex of document.querySelectorAll(".mlmath-explorer")) {
+    const img = ex.querySelector("img.mlmath-explorer-frame");
+    const px = Number(ex.dataset.minFontPx);
+    const scale = img.getBoundingClientRect().width / img.naturalWidth;
+    if (!(px * scale >= limit)) {
+      small.push(`${ex.id}: smallest text ${(px * scale).toFixed(1)} CSS px ` +
+                 `(${px} px drawn, shown at ${scale.toFixed(2)}x)`);
+    }
+    const box = ex.getBoundingClientRect();
+    for (const c of ex.querySelectorAll(".mlmath-explorer-controls > *")) {
+      const r = c.getBoundingClientRect();
+      if (r.right > box.right + 1) {
+        const by = (r.right - box.right).toFixed(0);
+        small.push(`${ex.id}: a control overflows its box by ${by} px`);
+      }
+    }
+  }
+  return {viewport: width, scroll_width: document.documentElement.scrollWidth,
+          wide: wide.slice(0, 8), small};
+}"""
+
+
+def _axe(page) -> list[str]:
+    """Critical and serious WCAG 2.1 A/AA (and best-practice) violations found by axe-core."""
+    if not AXE.is_file():
+        pytest.fail(f"{AXE} is missing: run `npm ci` in the repository (.ci/run does)")
+    page.add_script_tag(path=str(AXE))
+    return page.evaluate(_AXE_JS)
+
+
 def _exercise_explorers(page) -> tuple[list[str], int]:
     """Move every slider and menu of every explorer; report controls that change nothing."""
     problems: list[str] = []
@@ -555,24 +629,29 @@ def visit(browser, site):
     """``visit(page, dark)``: the (cached) report of one page in one theme."""
     cache: dict[tuple[str, bool], PageReport] = {}
 
-    def get(page: str, dark: bool = False) -> PageReport:
-        if (page, dark) in cache:
-            return cache[page, dark]
+    def get(page: str, dark: bool = False, phone: bool = False) -> PageReport:
+        if (page, dark, phone) in cache:
+            return cache[page, dark, phone]
         missing_before = len(SERVER_MISSING)
-        seen = PageVisit(browser, site, f"{page}.html", dark=dark)
+        seen = PageVisit(browser, site, f"{page}.html", dark=dark, phone=phone)
         report = PageReport(page)
         try:
             seen.wait_for_math()
             p = seen.page
-            if dark:
+            if phone:
+                report.phone = p.evaluate(_PHONE_JS, MIN_PHONE_TEXT_PX)
+                _screenshot(p, page, "phone")
+            elif dark:
                 report.theme = p.evaluate("() => document.documentElement.dataset.theme")
                 figures = p.evaluate(_FIGURES_JS)
                 report.figures, report.n_figures = figures["problems"], figures["n"]
                 text = p.evaluate(_CONTRAST_JS, MIN_CONTRAST)
                 report.contrast, report.n_text = text["problems"], text["n"]
+                report.axe = [f"dark: {v}" for v in _axe(p)]
                 _screenshot(p, page, "dark")
             else:
                 report.math = p.evaluate(_MATH_JS)
+                report.axe = [f"light: {v}" for v in _axe(p)]
                 _screenshot(p, page, "light")
                 report.explorers, report.n_controls = _exercise_explorers(p)
         finally:
@@ -580,7 +659,7 @@ def visit(browser, site):
         report.foreign, report.local = seen.foreign, seen.local
         missing = [f"HTTP 404 for {path}" for path in SERVER_MISSING[missing_before:]]
         report.errors = seen.errors + missing
-        cache[page, dark] = report
+        cache[page, dark, phone] = report
         return report
 
     return get
@@ -627,6 +706,78 @@ def test_page_is_readable_in_dark_mode(visit, page):
     assert report.figures == [], f"{page}: figures illegible on a dark page: {report.figures}"
     assert report.n_text > 0, f"{page}: no text found to check"
     assert report.contrast == [], f"{page}: low-contrast text in dark mode: {report.contrast[:8]}"
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_page_has_no_serious_accessibility_violations(visit, page):
+    violations = visit(page).axe + visit(page, dark=True).axe
+    assert violations == [], f"{page}: axe-core found\n" + "\n".join(violations)
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_page_fits_a_phone_and_its_explorers_stay_legible(visit, page):
+    phone = visit(page, phone=True).phone
+    assert phone["scroll_width"] <= phone["viewport"], (
+        f"{page} is {phone['scroll_width']} px wide on a {phone['viewport']} px phone: "
+        + "; ".join(phone["wide"])
+    )
+    assert phone["wide"] == [], f"{page}: sticks out on a phone: {phone['wide']}"
+    assert phone["small"] == [], f"{page}: explorers illegible on a phone: {phone['small']}"
+
+
+def _longest_visible_code_line(notebook: Path) -> str:
+    """The longest line of a code cell the page shows (not folded or removed)."""
+    hidden = {"hide-input", "remove-input", "remove-cell", "hide-cell"}
+    lines = [
+        line
+        for cell in json.loads(notebook.read_text())["cells"]
+        if cell["cell_type"] == "code" and not hidden & set(cell["metadata"].get("tags", []))
+        for line in "".join(cell["source"]).splitlines()
+    ]
+    return max(lines, key=len)
+
+
+_PRINT_JS = r"""() => {
+  const shown = el => getComputedStyle(el).display !== "none" && el.offsetParent !== null;
+  return {
+    explorers: Array.from(document.querySelectorAll(".mlmath-explorer")).map(ex => ({
+      id: ex.id,
+      whole: ["avoid", "avoid-page"].includes(getComputedStyle(ex).breakInside),
+      controls: Array.from(ex.querySelectorAll(".mlmath-explorer-controls")).some(shown),
+      frames: Array.from(ex.querySelectorAll("img")).filter(shown).length,
+    })),
+    toggles: Array.from(document.querySelectorAll("button, summary"))
+      .filter(b => /click to/i.test(b.textContent) && shown(b)).length,
+  };
+}"""
+
+
+def test_a_printed_chapter_keeps_code_and_explorers_whole(browser, site, tmp_path):
+    """Chapter 1 printed to A4 by Chromium: code wraps, explorers print whole, no toggles."""
+    from pypdf import PdfReader
+
+    page_name = "chapters/01_linear_regression"
+    visit = PageVisit(browser, site, f"{page_name}.html")
+    try:
+        visit.wait_for_math()
+        visit.page.emulate_media(media="print")
+        layout = visit.page.evaluate(_PRINT_JS)
+        pdf = tmp_path / "chapter1.pdf"
+        visit.page.pdf(path=str(pdf), format="A4", print_background=True)
+    finally:
+        visit.close()
+    text = "".join(page.extract_text() for page in PdfReader(pdf).pages)
+    flat = re.sub(r"\s+", "", text)
+    line = _longest_visible_code_line(source_of(page_name))
+    end = re.sub(r"\s+", "", line)[-24:]
+    assert end in flat, f"the end of the longest code line is cut in print: {line!r}"
+    assert "Clicktoshow" not in flat and "Clicktohide" not in flat, "toggle labels print"
+    assert layout["toggles"] == 0, layout
+    assert layout["explorers"], f"{page_name} has no explorer to print"
+    for explorer in layout["explorers"]:
+        assert explorer["whole"], f"explorer {explorer['id']} may split across pages"
+        assert not explorer["controls"], f"explorer {explorer['id']} prints its sliders"
+        assert explorer["frames"] == 1, f"explorer {explorer['id']}: {explorer['frames']} frames"
 
 
 def page_weight(built_book: Path, urls: set[str]) -> dict[str, int]:

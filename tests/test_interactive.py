@@ -117,3 +117,16 @@ def test_live_image_keeps_its_natural_size_and_labels_line_up():
     slider, menu, image = explorer.widget().children
     assert image.layout.width == "400px" and image.layout.max_width == "100%"
     assert slider.style.description_width == menu.style.description_width == "11ch"
+
+
+def test_smallest_text_of_the_frames_is_measured():
+    def draw_small(fig, size):
+        ax = fig.subplots()
+        ax.set_title("title", fontsize=size)
+        ax.tick_params(labelsize=12)
+
+    explorer = Explorer(draw_small, {"size": [7.0, 14.0]}, dpi=100)
+    html = explorer.html()
+    # 7 pt at 100 dpi is 9.7 px: the smallest text of any frame (the tick labels are 12 pt)
+    assert explorer.min_font_px == pytest.approx(7 * 100 / 72)
+    assert 'data-min-font-px="9.7"' in html
