@@ -151,7 +151,8 @@ Y_OK = np.array([0, 1, 0, 1])
 @pytest.mark.parametrize(
     ("settings", "X", "error", "match"),
     [
-        ({}, np.zeros((4, 64)), ValueError, r"X must be 4-D.*\(4, 64\)"),
+        ({}, np.zeros((4, 64)), ValueError, r"X has shape \(4, 64\).*input_shape=\(C, H, W\)"),
+        ({}, np.zeros((4, 8, 8)), ValueError, r"X must be 2-D or 4-D.*X\[:, None\]"),
         ({"filters": ()}, X_OK, ValueError, "at least one convolutional layer"),
         ({"filters": (8, 0)}, X_OK, ValueError, "entry 1 is 0"),
         ({"filters": "16"}, X_OK, TypeError, "filters must be a tuple"),
