@@ -9,14 +9,17 @@ model can take the place of a scikit-learn one in a pipeline, a grid search or
 * :meth:`BaseEstimator.get_params` and :meth:`BaseEstimator.set_params` read
   the setting names from ``__init__``'s signature;
 * the ``repr`` shows the settings that differ from their defaults;
-* the fitted state is what :func:`~mlmath._validation.check_is_fitted`
-  checks: the attributes listed in ``_fitted_attributes`` exist;
+* the fitted state is what ``mlmath._validation.check_is_fitted`` checks
+  (the one fitted check of the package): the attributes listed in
+  ``_fitted_attributes`` exist;
 * ``__sklearn_tags__`` tells scikit-learn what the estimator accepts;
 * :class:`ClassifierMixin` and :class:`RegressorMixin` provide ``score``
   (accuracy, :math:`R^2`).
 
-Nothing here imports scikit-learn at import time: ``__sklearn_tags__`` is
-called by scikit-learn only, and imports its ``Tags`` classes when it runs.
+This module imports scikit-learn only inside ``__sklearn_tags__``, which
+only scikit-learn calls; :mod:`mlmath.exceptions` imports it behind a guard,
+so that ``NotFittedError`` is scikit-learn's too when it is installed. With
+numpy alone, everything here works the same.
 """
 
 from __future__ import annotations
