@@ -215,7 +215,7 @@ def check_X_y(
     return X, y
 
 
-def _check_labels(y: Any) -> np.ndarray:
+def _check_labels(y: Any, stacklevel: int = 4) -> np.ndarray:
     if y is None:
         raise TypeError("y must be an array of labels, got None")
     if _is_sparse(y):
@@ -227,7 +227,7 @@ def _check_labels(y: Any) -> np.ndarray:
             "A column-vector y was passed when a 1d array was expected: y of shape "
             f"{y.shape} is read as {y.shape[0]} labels. Pass y.ravel() to silence this warning.",
             DataConversionWarning,
-            stacklevel=4,
+            stacklevel=stacklevel,
         )
         y = y.ravel()
     if y.ndim != 1:

@@ -167,7 +167,7 @@ class ClassifierMixin:
         float in [0, 1]
         """
         check_is_fitted(self)
-        y = _check_labels(y)
+        y = _check_labels(y, stacklevel=3)  # a warning points at the caller of score
         y_hat = self.predict(X)
         check_consistent_length(X=y_hat, y=y)
         return float(np.mean(y_hat == y))

@@ -592,7 +592,6 @@ class _NetworkClassifier(ClassifierMixin, BaseEstimator):
         check_scalar(self.max_iter, "max_iter", kind=int, low=1)
         check_scalar(self.alpha, "alpha", low=0.0, finite=True)
         check_option(getattr(self, "solver", "sgd"), "solver", tuple(OPTIMIZERS))
-        check_random_state(self.random_state)
 
     def _make_optimizer(self, model: Sequential) -> _Optimizer:
         solver = getattr(self, "solver", "sgd")
@@ -633,11 +632,11 @@ class _NetworkClassifier(ClassifierMixin, BaseEstimator):
             If the training loss becomes non-finite (the learning rate is too large).
         """
         self._check_settings()
+        rng = check_random_state(self.random_state)  # the last setting; it may draw numbers
         X, y = check_X_y(X, y, y_numeric=False, X_ndim=self._X_ndim)
         classes, y_index = check_classification_targets(y)
         input_shape = self._input_shape(X)
         X = X.reshape(X.shape[0], *input_shape)
-        rng = check_random_state(self.random_state)
         n_outputs = 1 if len(classes) == 2 else len(classes)
         model = self._build(input_shape, n_outputs, rng)
         optimizer = self._make_optimizer(model)
