@@ -11,6 +11,8 @@ from .cnn import CNNClassifier
 from .exceptions import (
     ConditioningWarning,
     ConvergenceWarning,
+    DataConversionWarning,
+    DataTypeError,
     DivergenceError,
     NotFittedError,
     SeparationWarning,
@@ -45,6 +47,8 @@ __all__ = [
     "CNNClassifier",
     "ConditioningWarning",
     "ConvergenceWarning",
+    "DataConversionWarning",
+    "DataTypeError",
     "DivergenceError",
     "LinearRegression",
     "LogisticRegression",

@@ -5,21 +5,30 @@ numerical code behind it can assume clean float64 arrays. Every message names
 the argument, the problem and the offending values ("X has 100 rows but y has
 80"), and the error types follow numpy/scikit-learn conventions:
 
-* ``TypeError`` for data that is not numeric at all (strings, objects);
+* ``TypeError`` for data that is not numeric at all (strings, objects,
+  sparse matrices);
 * ``ValueError`` for numeric data of the wrong shape, empty, NaN or infinite,
   and for settings out of range;
+* :class:`~mlmath.exceptions.DataTypeError` (both a ``TypeError`` and a
+  ``ValueError``) for complex numbers and a missing ``y``, which scikit-learn
+  reports as ``ValueError``;
 * :class:`~mlmath.exceptions.NotFittedError` for use before ``fit``.
+
+Where scikit-learn's estimator checks look for a phrase ("Complex data not
+supported", "0 feature(s)", "is expecting 4 features as input"), the message
+contains it, so mlmath's estimators pass those checks.
 """
 
 from __future__ import annotations
 
 import numbers
+import warnings
 from collections.abc import Iterable, Sequence
 from typing import Any
 
 import numpy as np
 
-from .exceptions import NotFittedError
+from .exceptions import DataConversionWarning, DataTypeError, NotFittedError
 
 __all__ = [
     "check_X_y",
@@ -85,6 +94,11 @@ def check_array(
         raise TypeError(f"{name} must be an array of numbers, got None")
     if isinstance(X, str | bytes):
         raise TypeError(f"{name} must be an array of numbers, got the string {X!r}")
+    if _is_sparse(X):
+        raise TypeError(
+            f"{name} is a sparse matrix ({type(X).__name__}); mlmath needs dense arrays, "
+            f"so pass {name}.toarray() (sparse input is not supported)"
+        )
     try:
         arr = np.asarray(X)
     except ValueError as exc:  # ragged nested lists
@@ -95,14 +109,17 @@ def check_array(
     if arr.dtype.kind in "USO" or arr.dtype.kind == "V":
         try:
             arr = arr.astype(np.float64)
-        except (TypeError, ValueError):
+        except (TypeError, ValueError) as exc:
             kind = "strings" if arr.dtype.kind in "US" else "non-numeric objects"
             raise TypeError(
                 f"{name} must hold numbers, but it holds {kind} "
-                f"(dtype {arr.dtype}); for example {arr.ravel()[:3].tolist()!r}"
+                f"(dtype {arr.dtype}); for example {arr.ravel()[:3].tolist()!r} ({exc})"
             ) from None
     elif arr.dtype.kind == "c":
-        raise TypeError(f"{name} must hold real numbers, got complex dtype {arr.dtype}")
+        raise DataTypeError(
+            f"{name} must hold real numbers, got complex dtype {arr.dtype} "
+            "(Complex data not supported); pass its real part or its modulus"
+        )
     elif arr.dtype.kind not in "biuf":
         raise TypeError(f"{name} must hold numbers, got dtype {arr.dtype}")
     arr = np.array(arr, dtype=np.float64, copy=None)
@@ -112,15 +129,22 @@ def check_array(
         hint = ""
         if arr.ndim == 1 and 2 in allowed:
             hint = (
-                f"; for a single feature use {name}.reshape(-1, 1), "
-                f"for a single sample {name}.reshape(1, -1)"
+                f"; Reshape your data: {name}.reshape(-1, 1) if it is a single feature, "
+                f"{name}.reshape(1, -1) if it is a single sample"
             )
         elif arr.ndim == 0:
             hint = f"; got the scalar {arr.item()!r}"
+        elif arr.ndim == 3 and 4 in allowed:
+            hint = f"; for images with one channel (N, H, W) add the channel axis: {name}[:, None]"
         raise ValueError(
             f"{name} must be {wanted}, but it is {arr.ndim}-D with shape {arr.shape}{hint}"
         )
     if not allow_empty and arr.size == 0:
+        if arr.ndim == 2 and arr.shape[0] > 0:  # rows, but no columns
+            raise ValueError(
+                f"{name} has 0 feature(s) (shape={arr.shape}) while a minimum of 1 is "
+                "required; it needs at least one column"
+            )
         raise ValueError(f"{name} is empty (shape {arr.shape}); it needs at least one value")
     if not allow_nonfinite:
         finite = np.isfinite(arr)
@@ -137,6 +161,11 @@ def check_array(
                 "remove or impute them before fitting"
             )
     return arr
+
+
+def _is_sparse(X: Any) -> bool:
+    """True for scipy's sparse matrices and arrays, recognised without importing scipy."""
+    return type(X).__module__.startswith("scipy.sparse") and hasattr(X, "toarray")
 
 
 def check_consistent_length(**arrays: np.ndarray) -> None:
@@ -157,14 +186,27 @@ def check_X_y(
     *,
     y_ndim: int | Sequence[int] = 1,
     y_numeric: bool = True,
+    X_ndim: int | Sequence[int] = 2,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Check a design matrix ``X`` of shape (N, D) and targets ``y`` of shape (N,).
 
     With ``y_numeric=False`` the labels are only checked for shape and
     missing values, and returned as a plain array of their own dtype (class
-    labels may be strings).
+    labels may be strings); a column of labels, shape (N, 1), is flattened
+    with a :class:`~mlmath.exceptions.DataConversionWarning`. ``X_ndim``
+    allows other layouts of ``X``, such as images (N, C, H, W).
+
+    Raises
+    ------
+    DataTypeError
+        If ``y`` is None (``fit(X)`` without targets).
     """
-    X = check_array(X, name="X", ndim=2)
+    if y is None:
+        raise DataTypeError(
+            "y is None: fitting requires y to be passed, but the target y is None; "
+            "call fit(X, y) with one target per row of X"
+        )
+    X = check_array(X, name="X", ndim=X_ndim)
     if y_numeric:
         y = check_array(y, name="y", ndim=y_ndim)
     else:
@@ -173,14 +215,21 @@ def check_X_y(
     return X, y
 
 
-def _check_labels(y: Any) -> np.ndarray:
+def _check_labels(y: Any, stacklevel: int = 4) -> np.ndarray:
     if y is None:
         raise TypeError("y must be an array of labels, got None")
+    if _is_sparse(y):
+        raise TypeError("y is a sparse matrix; pass the labels as a dense 1-D array")
     y = np.asarray(y)
     if y.ndim == 2 and y.shape[1] == 1:
-        raise ValueError(
-            f"y must be 1-D, but it has shape {y.shape}; use y.ravel() for a column of labels"
+        # stacklevel 4: here <- check_X_y or check_classification_targets <- fit <- caller
+        warnings.warn(
+            "A column-vector y was passed when a 1d array was expected: y of shape "
+            f"{y.shape} is read as {y.shape[0]} labels. Pass y.ravel() to silence this warning.",
+            DataConversionWarning,
+            stacklevel=stacklevel,
         )
+        y = y.ravel()
     if y.ndim != 1:
         raise ValueError(f"y must be a 1-D array of labels, but it has shape {y.shape}")
     if y.size == 0:
@@ -236,6 +285,7 @@ def check_scalar(
     high: float | None = None,
     include_low: bool = True,
     include_high: bool = True,
+    finite: bool = False,
 ) -> Any:
     """Check a setting such as a learning rate or an iteration count.
 
@@ -246,6 +296,9 @@ def check_scalar(
         ``float`` accepts any real number and returns a ``float``.
     low, high : float, optional
         Bounds; ``include_low``/``include_high`` say whether they are allowed.
+    finite : bool, default False
+        Refuse ``inf`` and ``-inf`` (a learning rate, a tolerance); leave it
+        False where infinity means something (``C = inf``: no penalty).
     """
     if kind is int:
         if isinstance(value, bool) or not isinstance(value, numbers.Integral):
@@ -257,6 +310,8 @@ def check_scalar(
         value = float(value)
         if np.isnan(value):
             raise ValueError(f"{name} must be a number, got NaN")
+        if finite and np.isinf(value):
+            raise ValueError(f"{name} must be a finite number, got {value}")
     if low is not None and (value < low or (value == low and not include_low)):
         op = ">=" if include_low else ">"
         raise ValueError(f"{name} must be {op} {low}, got {value}")
@@ -300,14 +355,21 @@ def check_option(value: Any, name: str, options: Iterable[Any]) -> Any:
     return value
 
 
-def check_is_fitted(estimator: Any, attributes: str | Sequence[str]) -> None:
-    """Raise :class:`NotFittedError` unless ``estimator`` has the fitted attributes."""
-    attributes = (attributes,) if isinstance(attributes, str) else attributes
-    if not all(hasattr(estimator, a) for a in attributes):
+def check_is_fitted(estimator: Any, attributes: str | Sequence[str] | None = None) -> None:
+    """Raise :class:`NotFittedError` unless ``estimator`` has the fitted attributes.
+
+    ``attributes=None`` means the estimator's own list, ``_fitted_attributes``
+    (every :class:`mlmath.base.BaseEstimator` has one).
+    """
+    if attributes is None:
+        attributes = estimator._fitted_attributes
+    attributes = (attributes,) if isinstance(attributes, str) else tuple(attributes)
+    missing = [a for a in attributes if not hasattr(estimator, a)]
+    if missing:
         cls = type(estimator).__name__
         raise NotFittedError(
             f"This {cls} is not fitted yet; call fit(X, y) before using it "
-            f"(it has no {attributes[0]} yet)"
+            f"(it has no {missing[0]} yet)"
         )
 
 
@@ -316,19 +378,25 @@ def check_n_features(estimator: Any, X: np.ndarray) -> None:
     expected = estimator.n_features_in_
     if X.shape[1] != expected:
         raise ValueError(
-            f"X has {X.shape[1]} features, but {type(estimator).__name__} was fitted "
-            f"with {expected}"
+            f"X has {X.shape[1]} features, but {type(estimator).__name__} is expecting "
+            f"{expected} features as input: it was fitted on X with {expected} columns"
         )
 
 
 def check_random_state(random_state: Any) -> np.random.Generator:
-    """Turn ``None``, an integer seed or a Generator into a ``np.random.Generator``.
+    """Turn ``None``, an integer seed, a Generator or a ``RandomState`` into a Generator.
 
-    The legacy ``np.random.RandomState`` is refused: all randomness in the book
-    goes through ``Generator`` so that a seed means the same numbers everywhere.
+    All randomness in the book goes through ``np.random.Generator``, so that a
+    seed means the same numbers everywhere. A legacy ``np.random.RandomState``
+    (what scikit-learn passes around) is accepted: the Generator is seeded with
+    four 32-bit words drawn from it, so the same ``RandomState`` state gives
+    the same Generator, and the ``RandomState`` moves on as it would have in
+    scikit-learn (two fits from one ``RandomState`` differ).
     """
     if isinstance(random_state, np.random.Generator):
         return random_state
+    if isinstance(random_state, np.random.RandomState):
+        return np.random.default_rng(random_state.randint(0, 2**32, size=4, dtype=np.uint64))
     if random_state is None:
         return np.random.default_rng()
     if isinstance(random_state, numbers.Integral) and not isinstance(random_state, bool):
@@ -336,6 +404,6 @@ def check_random_state(random_state: Any) -> np.random.Generator:
             raise ValueError(f"random_state must be a non-negative seed, got {random_state}")
         return np.random.default_rng(int(random_state))
     raise TypeError(
-        "random_state must be None, a non-negative integer seed or a "
-        f"np.random.Generator, got {_describe(random_state)}"
+        "random_state must be None, a non-negative integer seed, a "
+        f"np.random.Generator or a np.random.RandomState, got {_describe(random_state)}"
     )

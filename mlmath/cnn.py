@@ -8,7 +8,9 @@ Chapter 4's :class:`~mlmath.network.Layer` contract, so they stack in a
                 MaxPool2D(2), Flatten(), Dense(16 * 4 * 4, 10, rng=rng)])
 
 :class:`CNNClassifier` is such a network behind the scikit-learn interface of
-:class:`~mlmath.network.MLPClassifier`, for images of shape (N, C, H, W).
+:class:`~mlmath.network.MLPClassifier`, for images of shape (N, C, H, W), or
+for flat rows (N, C*H*W) with ``input_shape=(C, H, W)``, the form a
+scikit-learn pipeline passes.
 """
 
 from __future__ import annotations
@@ -187,6 +189,52 @@ class Flatten(Layer):
         return dout.reshape(self._require_cache())
 
 
+def _check_kernel_size(kernel_size: Any) -> tuple[int, int]:
+    HH, WW = _kernel_pair(kernel_size)
+    if HH % 2 == 0 or WW % 2 == 0:
+        raise ValueError(
+            f"kernel_size must be odd (so that padding can keep the size), got {kernel_size!r}"
+        )
+    return HH, WW
+
+
+def _check_input_shape(input_shape: Any) -> None:
+    """``None``, or (C, H, W) of positive integers with at most one ``-1``."""
+    if input_shape is None:
+        return
+    if not isinstance(input_shape, tuple | list) or len(input_shape) != 3:
+        raise TypeError(
+            f"input_shape must be None or a triple (C, H, W) such as (1, 8, 8), got {input_shape!r}"
+        )
+    for i, v in enumerate(input_shape):
+        if isinstance(v, bool) or not isinstance(v, int | np.integer) or (v < 1 and v != -1):
+            raise ValueError(
+                f"input_shape must hold positive integers (one of them may be -1), but "
+                f"entry {i} is {v!r} (in {tuple(input_shape)!r})"
+            )
+    if list(input_shape).count(-1) > 1:
+        raise ValueError(f"input_shape may hold at most one -1, got {tuple(input_shape)!r}")
+
+
+def _resolve_input_shape(input_shape: Any, n_features: int) -> tuple[int, ...]:
+    """``input_shape`` with its ``-1`` worked out so that ``C * H * W == n_features``."""
+    shape = [int(v) for v in input_shape]
+    if -1 in shape:
+        known = int(np.prod([v for v in shape if v != -1]))
+        if n_features % known:
+            raise ValueError(
+                f"X has {n_features} features per sample, which input_shape="
+                f"{tuple(input_shape)!r} cannot read as images: it needs a multiple of {known}"
+            )
+        shape[shape.index(-1)] = n_features // known
+    elif int(np.prod(shape)) != n_features:
+        raise ValueError(
+            f"X has {n_features} features per sample, but input_shape={tuple(input_shape)!r} "
+            f"needs C * H * W = {int(np.prod(shape))}"
+        )
+    return tuple(shape)
+
+
 def _check_filters(filters: Any) -> tuple[int, ...]:
     return check_sizes(
         filters,
@@ -201,8 +249,9 @@ class CNNClassifier(_NetworkClassifier):
     """A small convolutional network classifier for images of shape (N, C, H, W).
 
     For each entry ``F_l`` of ``filters`` the network has a block
-    ``Conv2D(F_l, kernel_size, "same" padding) -> activation -> pooling``
-    (the pooling is skipped once the maps are smaller than the window), then
+    ``Conv2D(F_l, kernel_size, padding) -> activation -> pooling`` (the
+    padding keeps the map size for a square kernel; the pooling is skipped
+    once the maps are smaller than the window), then
     ``Flatten``, the dense hidden layers of ``hidden_layer_sizes`` with the
     same activation, and a dense output layer scored by the softmax
     cross-entropy (one logistic unit for two classes). Trained by mini-batch
@@ -213,8 +262,11 @@ class CNNClassifier(_NetworkClassifier):
     filters : tuple of int, default (16, 32)
         Number of filters of each convolutional layer; its length is the
         number of convolutional blocks.
-    kernel_size : int, default 3
-        Odd filter size; padding ``(kernel_size - 1) // 2`` keeps the map size.
+    kernel_size : int or (int, int), default 3
+        Filter size ``HH x WW`` (an int means a square filter), each odd.
+        Every side is padded by ``(min(HH, WW) - 1) // 2``: a square kernel
+        keeps the map size ("same" padding), a non-square one shrinks the
+        map along its longer side by ``max(HH, WW) - min(HH, WW)``.
     pooling : {"max", "avg"}, default "max"
     pool_size : int, default 2
         Window and stride of each pooling layer.
@@ -230,7 +282,15 @@ class CNNClassifier(_NetworkClassifier):
         Epochs.
     alpha : float, default 0.0
         L2 penalty on weights and filters (not biases).
-    random_state : int, Generator or None, default 0
+    random_state : int, Generator, RandomState or None, default 0
+    input_shape : (int, int, int) or None, default None
+        ``(C, H, W)``, the shape of one image. Needed for flat rows ``X`` of
+        shape (N, C*H*W), such as a scikit-learn pipeline passes (after a
+        ``StandardScaler``, say); each row is read as ``row.reshape(C, H,
+        W)``. One entry may be ``-1``, worked out from the number of columns
+        as in ``numpy.reshape``: ``(1, 1, -1)`` reads every row as a
+        one-pixel-high signal. With 4-D ``X`` it is optional; when given it
+        must match ``X.shape[1:]``.
 
     Attributes
     ----------
@@ -241,6 +301,17 @@ class CNNClassifier(_NetworkClassifier):
     input_shape_ : tuple (C, H, W)
     n_features_in_ : int
         ``C * H * W``.
+    n_iter_ : int
+        Epochs run.
+
+    Raises
+    ------
+    ValueError
+        In ``fit``, for 4-D ``X`` that looks like channels-last images
+        (N, H, W, C): last axis of at most 4 entries, both axes before it
+        longer. They would be read as H channels of W x C images. Transpose
+        them with ``X.transpose(0, 3, 1, 2)``, or, if the layout really is
+        (N, C, H, W), say so with ``input_shape=X.shape[1:]``.
 
     Notes
     -----
@@ -249,12 +320,12 @@ class CNNClassifier(_NetworkClassifier):
     seconds. Chapter 5, :ref:`sec-conv-digits`.
     """
 
-    _X_ndim = 4
+    _X_ndim = (2, 4)
 
     def __init__(
         self,
         filters: tuple[int, ...] = (16, 32),
-        kernel_size: int = 3,
+        kernel_size: int | tuple[int, int] = 3,
         pooling: str = "max",
         pool_size: int = 2,
         hidden_layer_sizes: tuple[int, ...] = (128,),
@@ -266,6 +337,7 @@ class CNNClassifier(_NetworkClassifier):
         max_iter: int = 15,
         alpha: float = 0.0,
         random_state: int | np.random.Generator | None = 0,
+        input_shape: tuple[int, int, int] | None = None,
     ) -> None:
         self.filters = filters
         self.kernel_size = kernel_size
@@ -280,29 +352,68 @@ class CNNClassifier(_NetworkClassifier):
         self.max_iter = max_iter
         self.alpha = alpha
         self.random_state = random_state
+        self.input_shape = input_shape
 
     def _check_settings(self) -> None:
         _check_filters(self.filters)
         _check_hidden_layer_sizes(self.hidden_layer_sizes)
-        k = check_scalar(self.kernel_size, "kernel_size", kind=int, low=1)
-        if k % 2 == 0:
-            raise ValueError(f"kernel_size must be odd (so that padding keeps the size), got {k}")
+        _check_kernel_size(self.kernel_size)
+        _check_input_shape(self.input_shape)
         check_option(self.pooling, "pooling", ("max", "avg"))
         check_scalar(self.pool_size, "pool_size", kind=int, low=1)
         check_option(self.activation, "activation", tuple(ACTIVATIONS))
         super()._check_settings()
 
+    def _input_shape(self, X: np.ndarray) -> tuple[int, ...]:
+        """``(C, H, W)`` of one image: from ``input_shape`` for rows, from ``X`` for images."""
+        if X.ndim == 2:
+            if self.input_shape is None:
+                raise ValueError(
+                    f"X has shape {X.shape}: rows of {X.shape[1]} numbers, but "
+                    "CNNClassifier needs images. Give X as (N, C, H, W), or say how to read "
+                    "each row with input_shape=(C, H, W), C * H * W = "
+                    f"{X.shape[1]} (for example input_shape=(1, 8, 8) for 8x8 grey images)"
+                )
+            return _resolve_input_shape(self.input_shape, X.shape[1])
+        shape = tuple(X.shape[1:])
+        if self.input_shape is not None:
+            expected = _resolve_input_shape(self.input_shape, int(np.prod(shape)))
+            if expected != shape:
+                raise ValueError(
+                    f"X holds images of shape {shape}, but input_shape={self.input_shape!r} "
+                    f"says {expected}"
+                )
+        elif shape[2] <= 4 and shape[0] > shape[2] and shape[1] > shape[2]:
+            raise ValueError(
+                f"X has shape {X.shape}, which looks like channels-last images (N, H, W, C) "
+                f"with C={shape[2]}: read as (N, C, H, W) they would be {shape[0]} channels "
+                f"of {shape[1]}x{shape[2]} pixels. CNNClassifier expects channels first, "
+                "(N, C, H, W): pass X.transpose(0, 3, 1, 2). If the layout really is "
+                f"(N, C, H, W), confirm it with input_shape={shape!r}"
+            )
+        return shape
+
     def _build(
         self, input_shape: tuple[int, ...], n_outputs: int, rng: np.random.Generator
     ) -> Sequential:
         C, H, W = input_shape
-        k, size = self.kernel_size, self.pool_size
+        HH, WW = _kernel_pair(self.kernel_size)
+        padding = (min(HH, WW) - 1) // 2
+        size = self.pool_size
         init = "he" if self.activation == "relu" else "xavier"
         Pool = MaxPool2D if self.pooling == "max" else AvgPool2D
         layers: list[Layer] = []
-        for F in _check_filters(self.filters):
-            layers += [Conv2D(C, F, k, padding=(k - 1) // 2, init=init, rng=rng)]
+        for i, F in enumerate(_check_filters(self.filters)):
+            H_out, W_out = H + 2 * padding - HH + 1, W + 2 * padding - WW + 1  # stride 1
+            if H_out < 1 or W_out < 1:
+                raise ValueError(
+                    f"kernel_size={self.kernel_size!r} does not fit the {H}x{W} maps that "
+                    f"convolutional block {i + 1} gets (padded by {padding}); use a smaller "
+                    "or square kernel, or fewer blocks"
+                )
+            layers += [Conv2D(C, F, (HH, WW), padding=padding, init=init, rng=rng)]
             layers += [Activation(self.activation)]
+            H, W = H_out, W_out
             if H >= size and W >= size and size > 1:
                 layers.append(Pool(size))
                 H, W = conv_output_size(H, size, size), conv_output_size(W, size, size)

@@ -22,6 +22,7 @@ from ._validation import (
     check_scalar,
     check_X_y,
 )
+from .base import BaseEstimator, RegressorMixin
 from .exceptions import ConditioningWarning, ConvergenceWarning
 from .optim import gradient_descent, mse_critical_learning_rate, mse_gradient
 
@@ -245,7 +246,7 @@ def _check_targets(y: Any, y_hat: Any, ndim: Any = (1, 2)) -> tuple[np.ndarray, 
     return y, y_hat
 
 
-class LinearRegression:
+class LinearRegression(RegressorMixin, BaseEstimator):
     """Least-squares linear regression, :math:`\\hat y = X w + b` (Chapter 1).
 
     Introduced in :ref:`sec-mlmath-ols`.
@@ -291,7 +292,9 @@ class LinearRegression:
     n_features_in_ : int
         Number of columns of the ``X`` seen in ``fit``.
     n_iter_ : int
-        Only with ``solver="gd"``: the gradient steps taken.
+        With ``solver="gd"``, the gradient steps taken; 1 for the direct
+        solvers, whose one solve is a single exact Newton step on the
+        quadratic loss (Chapter 2).
     learning_rate_ : float
         Only with ``solver="gd"``: the step size used (useful with
         ``learning_rate=None``).
@@ -328,29 +331,24 @@ class LinearRegression:
         self.max_iter = max_iter
         self.tol = tol
 
-    def __repr__(self) -> str:
-        text = f"LinearRegression(fit_intercept={self.fit_intercept!r}, solver={self.solver!r}"
-        # The gradient-descent settings are shown only when they matter or were changed.
-        defaults = {"learning_rate": None, "max_iter": 10000, "tol": 1e-10}
-        for name, default in defaults.items():
-            value = getattr(self, name)
-            if self.solver == "gd" or value != default:
-                text += f", {name}={value!r}"
-        return text + ")"
+    _fitted_attributes = ("coef_",)
+
+    def __sklearn_tags__(self) -> Any:
+        tags = super().__sklearn_tags__()
+        tags.target_tags.multi_output = True  # y of shape (N, K): one fit per column
+        return tags
 
     def _check_settings(self) -> None:
+        # Every setting, whichever solver uses it: a typo fails now, not when the solver changes.
         if not isinstance(self.fit_intercept, bool | np.bool_):
             raise TypeError(f"fit_intercept must be True or False, got {self.fit_intercept!r}")
         check_option(self.solver, "solver", (*OLS_METHODS, "gd"))
-        if self.solver == "gd":
-            if self.learning_rate is not None:
-                eta = check_scalar(self.learning_rate, "learning_rate", low=0.0, include_low=False)
-                if not np.isfinite(eta):
-                    raise ValueError(
-                        f"learning_rate must be a finite positive number or None, got {eta}"
-                    )
-            check_scalar(self.max_iter, "max_iter", kind=int, low=1)
-            check_scalar(self.tol, "tol", low=0.0)
+        if self.learning_rate is not None:
+            check_scalar(
+                self.learning_rate, "learning_rate", low=0.0, include_low=False, finite=True
+            )
+        check_scalar(self.max_iter, "max_iter", kind=int, low=1)
+        check_scalar(self.tol, "tol", low=0.0, finite=True)
 
     def _solve_gd(self, X: np.ndarray, y: np.ndarray) -> np.ndarray:
         """Least-squares weights of ``y`` on ``X`` (both already centred if need be)."""
@@ -407,17 +405,13 @@ class LinearRegression:
         self.coef_ = w.T  # scikit-learn layout: (K, D) for several targets
         self.intercept_ = float(b) if np.ndim(b) == 0 else b
         self.n_features_in_ = X.shape[1]
+        if self.solver != "gd":
+            self.n_iter_ = 1  # one direct solve
         return self
 
     def predict(self, X: Any) -> np.ndarray:
         """Predictions :math:`\\hat y = X w + b`, shape (N,) or (N, K)."""
-        check_is_fitted(self, "coef_")
+        check_is_fitted(self)
         X = check_array(X, name="X", ndim=2)
         check_n_features(self, X)
         return X @ self.coef_.T + self.intercept_
-
-    def score(self, X: Any, y: Any) -> float:
-        """:math:`R^2` of the predictions on ``X`` against ``y`` (see :func:`r2_score`)."""
-        check_is_fitted(self, "coef_")
-        X, y = check_X_y(X, y)
-        return r2_score(y, self.predict(X))

@@ -47,6 +47,7 @@ from ._validation import (
     check_scalar,
     check_X_y,
 )
+from .base import BaseEstimator, ClassifierMixin
 from .exceptions import ConvergenceWarning, SeparationWarning
 from .functional import log_sigmoid, log_softmax, sigmoid, softmax
 from .optim import gradient_descent
@@ -448,7 +449,7 @@ def _newton(
 # --------------------------------------------------------------------------
 
 
-class LogisticRegression:
+class LogisticRegression(ClassifierMixin, BaseEstimator):
     """Binary logistic regression, :math:`P(y = 1 \\mid x) = \\sigma(x^\\top w + b)` (Chapter 3).
 
     Follows the scikit-learn estimator contract and its meaning of ``C``, so
@@ -536,22 +537,24 @@ class LogisticRegression:
         self.max_iter = max_iter
         self.tol = tol
 
-    def __repr__(self) -> str:
-        return (
-            f"LogisticRegression(C={self.C!r}, fit_intercept={self.fit_intercept!r}, "
-            f"solver={self.solver!r}, learning_rate={self.learning_rate!r}, "
-            f"max_iter={self.max_iter!r}, tol={self.tol!r})"
-        )
+    _fitted_attributes = ("coef_",)
+
+    def __sklearn_tags__(self) -> Any:
+        tags = super().__sklearn_tags__()
+        tags.classifier_tags.multi_class = False  # pending numerics branch (multinomial)
+        return tags
 
     def _check_settings(self) -> tuple[float, int, float, float]:
         if not isinstance(self.fit_intercept, bool | np.bool_):
             raise TypeError(f"fit_intercept must be True or False, got {self.fit_intercept!r}")
         check_option(self.solver, "solver", SOLVERS)
         C = check_scalar(self.C, "C", low=0.0, include_low=False)
-        lr = check_scalar(self.learning_rate, "learning_rate", low=0.0, include_low=False)
+        lr = check_scalar(
+            self.learning_rate, "learning_rate", low=0.0, include_low=False, finite=True
+        )
         max_iter = DEFAULT_MAX_ITER[self.solver] if self.max_iter is None else self.max_iter
         max_iter = check_scalar(max_iter, "max_iter", kind=int, low=1)
-        tol = check_scalar(self.tol, "tol", low=0.0)
+        tol = check_scalar(self.tol, "tol", low=0.0, finite=True)
         return C, max_iter, tol, lr
 
     def fit(self, X: Any, y: Any) -> LogisticRegression:
@@ -568,8 +571,9 @@ class LogisticRegression:
         X, y = check_X_y(X, y, y_numeric=False)
         classes, y_index = check_classification_targets(y, min_classes=2)
         if len(classes) > 2:
-            raise ValueError(
-                f"LogisticRegression is a binary classifier, but y has {len(classes)} classes "
+            raise ValueError(  # pending numerics branch (multinomial)
+                "Only binary classification is supported: LogisticRegression is a binary "
+                f"classifier, but y has {len(classes)} classes "
                 f"({classes.tolist()[:10]!r}); for more than two classes use softmax "
                 "regression (softmax_cross_entropy, Chapter 3)"
             )
@@ -665,7 +669,7 @@ class LogisticRegression:
 
     def decision_function(self, X: Any) -> np.ndarray:
         """Logits :math:`z = X w + b`, shape (N,); positive means ``classes_[1]``."""
-        check_is_fitted(self, "coef_")
+        check_is_fitted(self)
         X = check_array(X, name="X", ndim=2)
         check_n_features(self, X)
         return X @ self.coef_[0] + self.intercept_[0]
@@ -688,9 +692,3 @@ class LogisticRegression:
         """Predicted labels, shape (N,): ``classes_[1]`` where :math:`z > 0`."""
         z = self.decision_function(X)
         return self.classes_[(z > 0).astype(np.int64)]
-
-    def score(self, X: Any, y: Any) -> float:
-        """Accuracy: the fraction of samples whose label is predicted correctly."""
-        check_is_fitted(self, "coef_")
-        X, y = check_X_y(X, y, y_numeric=False)
-        return float(np.mean(self.predict(X) == y))

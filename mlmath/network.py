@@ -42,7 +42,6 @@ here (see :func:`output_loss`).
 
 from __future__ import annotations
 
-import inspect
 import itertools
 import warnings
 from collections.abc import Iterable, Sequence
@@ -53,13 +52,15 @@ import numpy as np
 from ._validation import (
     check_array,
     check_classification_targets,
-    check_consistent_length,
     check_is_fitted,
+    check_n_features,
     check_option,
     check_random_state,
     check_scalar,
     check_sizes,
+    check_X_y,
 )
+from .base import BaseEstimator, ClassifierMixin
 from .exceptions import ConvergenceWarning, DivergenceError
 from .functional import softmax
 from .layers import (
@@ -547,16 +548,18 @@ def _diverged(optimizer: _Optimizer, epoch: int, loss: float, initial: float | N
 # =========================================================================== estimators
 
 
-class _NetworkClassifier:
+class _NetworkClassifier(ClassifierMixin, BaseEstimator):
     """scikit-learn style classifier around a :class:`Sequential` built by a subclass.
 
     A subclass lists its settings in ``__init__`` (which only stores them),
-    may extend :meth:`_check_settings`, and implements
+    may extend :meth:`_check_settings` and :meth:`_input_shape`, and implements
     ``_build(input_shape, n_outputs, rng) -> Sequential``, where
-    ``input_shape`` is ``X.shape[1:]`` and ``n_outputs`` is the number of
-    classes, or 1 for two classes (a logistic output unit). Everything else --
-    validation, encoding the labels, the optimiser, :func:`train_classifier`,
-    ``predict``/``predict_proba``/``score`` -- is shared.
+    ``input_shape`` is the shape of one sample as the network takes it
+    (``X.shape[1:]`` unless :meth:`_input_shape` says otherwise) and
+    ``n_outputs`` is the number of classes, or 1 for two classes (a logistic
+    output unit). Everything else -- validation, encoding the labels, the
+    optimiser, :func:`train_classifier`, ``predict``/``predict_proba``, and
+    ``get_params``/``score`` from :mod:`mlmath.base` -- is shared.
 
     Settings used here (subclasses must have them as attributes):
     ``learning_rate``, ``momentum``, ``batch_size``, ``max_iter`` (epochs),
@@ -566,40 +569,10 @@ class _NetworkClassifier:
     ``n_iter_``, ``n_features_in_``, ``input_shape_``.
     """
 
-    #: Allowed number of dimensions of X (Chapter 5's images use 4: (N, C, H, W)).
+    #: Allowed number of dimensions of X (Chapter 5's images also take 4: (N, C, H, W)).
     _X_ndim: int | tuple[int, ...] = 2
 
-    # ----------------------------------------------------------------- sklearn plumbing
-
-    @classmethod
-    def _param_names(cls) -> list[str]:
-        sig = inspect.signature(cls.__init__)
-        return [p for p in sig.parameters if p != "self"]
-
-    def get_params(self, deep: bool = True) -> dict[str, Any]:
-        """Settings given to ``__init__``, as scikit-learn's ``get_params``."""
-        return {name: getattr(self, name) for name in self._param_names()}
-
-    def set_params(self, **params: Any) -> _NetworkClassifier:
-        """Change settings (as scikit-learn's ``set_params``); returns ``self``."""
-        valid = self._param_names()
-        for name, value in params.items():
-            if name not in valid:
-                raise ValueError(
-                    f"{type(self).__name__} has no setting {name!r}; valid settings: "
-                    f"{', '.join(valid)}"
-                )
-            setattr(self, name, value)
-        return self
-
-    def __repr__(self) -> str:
-        sig = inspect.signature(type(self).__init__)
-        changed = [
-            f"{name}={getattr(self, name)!r}"
-            for name, p in sig.parameters.items()
-            if name != "self" and not _same(getattr(self, name), p.default)
-        ]
-        return f"{type(self).__name__}({', '.join(changed)})"
+    _fitted_attributes = ("model_",)
 
     # ----------------------------------------------------------------- to override
 
@@ -608,14 +581,17 @@ class _NetworkClassifier:
     ) -> Sequential:
         raise NotImplementedError
 
+    def _input_shape(self, X: np.ndarray) -> tuple[int, ...]:
+        """The shape of one sample as the network takes it, from the ``X`` given to ``fit``."""
+        return tuple(X.shape[1:])
+
     def _check_settings(self) -> None:
-        check_scalar(self.learning_rate, "learning_rate", low=0.0, include_low=False)
+        check_scalar(self.learning_rate, "learning_rate", low=0.0, include_low=False, finite=True)
         check_scalar(self.momentum, "momentum", low=0.0, high=1.0, include_high=False)
         check_scalar(self.batch_size, "batch_size", kind=int, low=1)
         check_scalar(self.max_iter, "max_iter", kind=int, low=1)
-        check_scalar(self.alpha, "alpha", low=0.0)
+        check_scalar(self.alpha, "alpha", low=0.0, finite=True)
         check_option(getattr(self, "solver", "sgd"), "solver", tuple(OPTIMIZERS))
-        check_random_state(self.random_state)
 
     def _make_optimizer(self, model: Sequential) -> _Optimizer:
         solver = getattr(self, "solver", "sgd")
@@ -626,13 +602,22 @@ class _NetworkClassifier:
     # ----------------------------------------------------------------- public API
 
     def _check_X(self, X: Any) -> np.ndarray:
+        """``X`` at predict time, checked against the data ``fit`` saw and shaped for the network.
+
+        Rows (N, D) must have ``n_features_in_`` columns; samples of any other
+        shape must have the shape seen in ``fit``.
+        """
+        check_is_fitted(self)
         X = check_array(X, name="X", ndim=self._X_ndim)
         expected = self.input_shape_
-        if X.shape[1:] != expected:
-            what = f"{X.shape[1]} features" if X.ndim == 2 else f"samples of shape {X.shape[1:]}"
-            want = f"{expected[0]}" if len(expected) == 1 else f"shape {expected}"
-            raise ValueError(f"X has {what}, but {type(self).__name__} was fitted with {want}")
-        return X
+        if X.ndim == 2:
+            check_n_features(self, X)
+        elif X.shape[1:] != expected:
+            raise ValueError(
+                f"X has samples of shape {X.shape[1:]}, but {type(self).__name__} was fitted "
+                f"with shape {expected}"
+            )
+        return X.reshape(X.shape[0], *expected)
 
     def fit(self, X: Any, y: Any) -> _NetworkClassifier:
         """Train the network on ``X`` (N, ...) and class labels ``y`` (N,).
@@ -647,12 +632,13 @@ class _NetworkClassifier:
             If the training loss becomes non-finite (the learning rate is too large).
         """
         self._check_settings()
-        X = check_array(X, name="X", ndim=self._X_ndim)
+        rng = check_random_state(self.random_state)  # the last setting; it may draw numbers
+        X, y = check_X_y(X, y, y_numeric=False, X_ndim=self._X_ndim)
         classes, y_index = check_classification_targets(y)
-        check_consistent_length(X=X, y=y_index)
-        rng = check_random_state(self.random_state)
+        input_shape = self._input_shape(X)
+        X = X.reshape(X.shape[0], *input_shape)
         n_outputs = 1 if len(classes) == 2 else len(classes)
-        model = self._build(tuple(X.shape[1:]), n_outputs, rng)
+        model = self._build(input_shape, n_outputs, rng)
         optimizer = self._make_optimizer(model)
         curve = train_classifier(
             model,
@@ -664,7 +650,7 @@ class _NetworkClassifier:
             rng=rng,
             alpha=float(self.alpha),
         )
-        self._set_fitted(model, classes, tuple(X.shape[1:]))
+        self._set_fitted(model, classes, input_shape)
         self.loss_curve_ = curve
         self.loss_ = curve[-1]
         self.n_iter_ = len(curve)
@@ -681,7 +667,6 @@ class _NetworkClassifier:
 
     def decision_function(self, X: Any) -> np.ndarray:
         """The network's output scores (logits): (N, C), or (N,) for two classes."""
-        check_is_fitted(self, "model_")
         X = self._check_X(X)
         with np.errstate(over="ignore"):  # huge logits are fine: softmax is stable
             Z = self.model_.forward(X, training=False)
@@ -689,7 +674,6 @@ class _NetworkClassifier:
 
     def predict_proba(self, X: Any) -> np.ndarray:
         """Class probabilities, shape (N, C), columns in the order of ``classes_``."""
-        check_is_fitted(self, "model_")
         X = self._check_X(X)
         with np.errstate(over="ignore"):
             Z = self.model_.forward(X, training=False)
@@ -699,21 +683,6 @@ class _NetworkClassifier:
         """The most probable class of each row of ``X``, shape (N,)."""
         P = self.predict_proba(X)
         return self.classes_[np.argmax(P, axis=1)]
-
-    def score(self, X: Any, y: Any) -> float:
-        """Accuracy: the fraction of rows of ``X`` whose predicted class is ``y``."""
-        check_is_fitted(self, "model_")
-        y = np.asarray(y)
-        y_hat = self.predict(X)
-        check_consistent_length(X=y_hat, y=y)
-        return float(np.mean(y_hat == y))
-
-
-def _same(a: Any, b: Any) -> bool:
-    try:
-        return bool(a == b)
-    except (TypeError, ValueError):
-        return a is b
 
 
 def _check_hidden_layer_sizes(sizes: Any) -> tuple[int, ...]:
@@ -816,12 +785,12 @@ class MLPClassifier(_NetworkClassifier):
 
     @property
     def coefs_(self) -> list[np.ndarray]:
-        check_is_fitted(self, "model_")
+        check_is_fitted(self)
         return [layer.params["W"] for layer in self.model_ if isinstance(layer, Dense)]
 
     @property
     def intercepts_(self) -> list[np.ndarray]:
-        check_is_fitted(self, "model_")
+        check_is_fitted(self)
         return [layer.params["b"] for layer in self.model_ if isinstance(layer, Dense)]
 
     @classmethod

@@ -151,7 +151,8 @@ Y_OK = np.array([0, 1, 0, 1])
 @pytest.mark.parametrize(
     ("settings", "X", "error", "match"),
     [
-        ({}, np.zeros((4, 64)), ValueError, r"X must be 4-D.*\(4, 64\)"),
+        ({}, np.zeros((4, 64)), ValueError, r"X has shape \(4, 64\).*input_shape=\(C, H, W\)"),
+        ({}, np.zeros((4, 8, 8)), ValueError, r"X must be 2-D or 4-D.*X\[:, None\]"),
         ({"filters": ()}, X_OK, ValueError, "at least one convolutional layer"),
         ({"filters": (8, 0)}, X_OK, ValueError, "entry 1 is 0"),
         ({"filters": "16"}, X_OK, TypeError, "filters must be a tuple"),
@@ -193,3 +194,76 @@ def test_predict_checks(digits_split):
 def test_layer_bad_input(make, error, match):
     with pytest.raises(error, match=match):
         make()
+
+
+# --------------------------------------------------------------------------- rows and layouts
+
+
+SMALL = {"filters": (4,), "hidden_layer_sizes": (), "max_iter": 2}
+
+
+def test_flat_rows_with_input_shape_are_the_same_images(digits_split):
+    X_train, X_test, y_train, _ = digits_split
+    X_small, y_small = X_train[:300], y_train[:300]
+    images = CNNClassifier(**SMALL).fit(X_small, y_small)
+    rows = CNNClassifier(**SMALL, input_shape=(1, 8, 8)).fit(X_small.reshape(300, 64), y_small)
+    assert rows.input_shape_ == (1, 8, 8) and rows.n_features_in_ == 64
+    assert rows.loss_curve_ == images.loss_curve_  # the same network on the same numbers
+    expected = images.predict_proba(X_test)
+    np.testing.assert_array_equal(rows.predict_proba(X_test.reshape(-1, 64)), expected)
+    # Either layout at predict time, whichever fit saw.
+    np.testing.assert_array_equal(rows.predict_proba(X_test), expected)
+    np.testing.assert_array_equal(images.predict_proba(X_test.reshape(-1, 64)), expected)
+    with pytest.raises(ValueError, match="X has 63 features, but CNNClassifier is expecting 64"):
+        rows.predict(np.zeros((2, 63)))
+
+
+def test_minus_one_in_input_shape_is_worked_out():
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(20, 12)), np.tile([0, 1], 10)
+    assert CNNClassifier(**SMALL, input_shape=(1, 1, -1)).fit(X, y).input_shape_ == (1, 1, 12)
+    assert CNNClassifier(**SMALL, input_shape=(3, -1, 2)).fit(X, y).input_shape_ == (3, 2, 2)
+    with pytest.raises(ValueError, match=r"12 features per sample.*needs a multiple of 5"):
+        CNNClassifier(**SMALL, input_shape=(1, 5, -1)).fit(X, y)
+    with pytest.raises(ValueError, match=r"input_shape=\(1, 3, 3\) needs C \* H \* W = 9"):
+        CNNClassifier(**SMALL, input_shape=(1, 3, 3)).fit(X, y)
+
+
+@pytest.mark.parametrize("shape", [(8, 8, 1), (28, 28, 3), (32, 48, 4)])
+def test_channels_last_images_are_refused_with_the_expected_layout(shape):
+    X, y = np.zeros((4, *shape)), np.array([0, 1, 0, 1])
+    with pytest.raises(ValueError, match=r"looks like channels-last.*X.transpose\(0, 3, 1, 2\)"):
+        CNNClassifier(**SMALL).fit(X, y)
+
+
+def test_a_real_channels_first_layout_can_be_confirmed():
+    # 6 channels of 5x2 maps would look channels-last; input_shape says it is meant.
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(8, 6, 5, 2)), np.tile([0, 1], 4)
+    clf = CNNClassifier(**SMALL, input_shape=(6, 5, 2)).fit(X, y)
+    assert clf.input_shape_ == (6, 5, 2)
+    with pytest.raises(ValueError, match=r"images of shape \(6, 5, 2\), but input_shape"):
+        CNNClassifier(**SMALL, input_shape=(2, 5, 6)).fit(X, y)
+    # channels first with few channels is never in doubt
+    assert CNNClassifier(**SMALL).fit(rng.normal(size=(8, 3, 6, 6)), y).input_shape_ == (3, 6, 6)
+
+
+def test_kernel_size_as_a_pair(digits_split):
+    X_train, X_test, y_train, _ = digits_split
+    clf = CNNClassifier(filters=(4, 4), kernel_size=(3, 5), hidden_layer_sizes=(), max_iter=1)
+    clf.fit(X_train[:100], y_train[:100])
+    convs = [layer for layer in clf.model_ if isinstance(layer, Conv2D)]
+    assert [c.params["W"].shape[2:] for c in convs] == [(3, 5), (3, 5)]
+    assert all(c.padding == 1 for c in convs)  # (min(3, 5) - 1) // 2
+    # 8x8 -> conv 8x6 -> pool 4x3 -> conv 4x1 -> no pool (1 < 2): 4 filters of 4x1 maps
+    assert clf.model_[-1].params["W"].shape == (4 * 4 * 1, 10)
+    assert clf.predict(X_test).shape == (len(X_test),)
+    square = CNNClassifier(filters=(4,), kernel_size=(3, 3), hidden_layer_sizes=(), max_iter=1)
+    same = CNNClassifier(filters=(4,), kernel_size=3, hidden_layer_sizes=(), max_iter=1)
+    np.testing.assert_array_equal(
+        square.fit(X_train[:100], y_train[:100]).predict_proba(X_test),
+        same.fit(X_train[:100], y_train[:100]).predict_proba(X_test),
+    )
+    too_long = CNNClassifier(filters=(4,), kernel_size=(1, 9), hidden_layer_sizes=(), max_iter=1)
+    with pytest.raises(ValueError, match=r"kernel_size=\(1, 9\) does not fit the 8x8 maps"):
+        too_long.fit(X_train[:100], y_train[:100])

@@ -226,7 +226,7 @@ def test_predict_before_fit():
 def test_predict_with_wrong_number_of_features():
     model = LinearRegression().fit(GOOD_X, GOOD_y)
     with pytest.raises(
-        ValueError, match=r"X has 3 features, but LinearRegression was fitted with 2"
+        ValueError, match=r"X has 3 features, but LinearRegression is expecting 2 features"
     ):
         model.predict(np.ones((2, 3)))
     with pytest.raises(ValueError, match=r"X contains 1 NaN"):

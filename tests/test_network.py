@@ -248,7 +248,7 @@ def test_bad_input_gives_a_clear_error(settings, X, y, error, match):
 
 def test_bad_input_after_fit():
     model = MLPClassifier(max_iter=1).fit(X_OK, Y_OK)
-    with pytest.raises(ValueError, match="X has 3 features, but MLPClassifier was fitted with 2"):
+    with pytest.raises(ValueError, match="X has 3 features, but MLPClassifier is expecting 2"):
         model.predict(np.zeros((4, 3)))
     with pytest.raises(ValueError, match="X contains 1 NaN"):
         model.predict_proba(np.array([[np.nan, 0.0]]))

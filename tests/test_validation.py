@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from mlmath import NotFittedError
+from mlmath import DataConversionWarning, DataTypeError, NotFittedError
 from mlmath._validation import (
     check_array,
     check_classification_targets,
@@ -74,12 +74,45 @@ def test_classification_targets_encode_any_labels():
         ([0, 1, 2], {"max_classes": 2}, r"y has 3 classes .*at most 2"),
         ([0.5, 1.0], {}, r"continuous values"),
         ([0.0, np.nan], {}, r"NaN or infinite"),
-        ([[0], [1]], {}, r"y.ravel\(\)"),
     ],
 )
 def test_classification_target_errors(y, kwargs, message):
     with pytest.raises(ValueError, match=message):
         check_classification_targets(np.array(y), **kwargs)
+
+
+def test_column_of_labels_is_flattened_with_a_warning():
+    with pytest.warns(DataConversionWarning, match=r"y of shape \(3, 1\) is read as 3 labels"):
+        classes, y_index = check_classification_targets(np.array([[2], [1], [2]]))
+    assert classes.tolist() == [1, 2] and y_index.tolist() == [1, 0, 1]
+
+
+@pytest.mark.parametrize(
+    "X, error, message",
+    [
+        (np.array([[1 + 1j]]), ValueError, r"Complex data not supported"),
+        (None, TypeError, r"X must be an array of numbers, got None"),
+        (np.ones((4, 0)), ValueError, r"X has 0 feature\(s\) \(shape=\(4, 0\)\)"),
+        (np.ones(3), ValueError, r"Reshape your data: X.reshape\(-1, 1\)"),
+        (np.array([[{"a": 1}]], dtype=object), TypeError, r"argument must be a string or"),
+    ],
+)
+def test_check_array_messages_scikit_learn_looks_for(X, error, message):
+    # scikit-learn's estimator checks match these phrases; mlmath's own wording surrounds them.
+    with pytest.raises(error, match=message):
+        check_array(X)
+
+
+def test_sparse_matrices_are_refused_by_name():
+    sparse = pytest.importorskip("scipy.sparse")
+    with pytest.raises(TypeError, match=r"X is a sparse matrix \(csr_matrix\).*X.toarray\(\)"):
+        check_array(sparse.csr_matrix(np.eye(2)))
+
+
+def test_missing_y_is_both_a_type_and_a_value_error():
+    with pytest.raises(DataTypeError, match="requires y to be passed, but the target y is None"):
+        check_X_y(np.ones((2, 1)), None)
+    assert issubclass(DataTypeError, TypeError) and issubclass(DataTypeError, ValueError)
 
 
 @pytest.mark.parametrize(
@@ -92,6 +125,7 @@ def test_classification_target_errors(y, kwargs, message):
         ("0.1", {}, TypeError, r"eta must be a real number, got '0.1'"),
         (True, {}, TypeError, r"real number"),
         (3.0, {"kind": int}, TypeError, r"eta must be an integer, got 3.0"),
+        (float("inf"), {"finite": True}, ValueError, r"eta must be a finite number, got inf"),
     ],
 )
 def test_check_scalar_errors(value, kwargs, error, message):
@@ -118,6 +152,13 @@ def test_check_is_fitted():
 
     with pytest.raises(NotFittedError, match=r"This Model is not fitted yet"):
         check_is_fitted(Model(), "coef_")
+    Model._fitted_attributes = ("coef_", "classes_")  # what attributes=None reads
+    model = Model()
+    model.coef_ = 1.0
+    with pytest.raises(NotFittedError, match=r"it has no classes_ yet"):
+        check_is_fitted(model)  # all of them are needed
+    model.classes_ = [0, 1]
+    check_is_fitted(model)
     assert issubclass(NotFittedError, ValueError) and issubclass(NotFittedError, AttributeError)
 
 
@@ -127,8 +168,16 @@ def test_check_random_state_is_reproducible():
     np.testing.assert_array_equal(a, b)
     rng = np.random.default_rng(0)
     assert check_random_state(rng) is rng
-    with pytest.raises(TypeError, match=r"np.random.Generator"):
-        check_random_state(np.random.RandomState(0))
+    # A legacy RandomState (scikit-learn's) becomes a Generator: the same state gives the
+    # same numbers, and the RandomState moves on, so a second draw differs.
+    legacy = np.random.RandomState(0)
+    first = check_random_state(legacy).normal(size=4)
+    np.testing.assert_array_equal(
+        first, check_random_state(np.random.RandomState(0)).normal(size=4)
+    )
+    assert not np.array_equal(first, check_random_state(legacy).normal(size=4))
+    with pytest.raises(TypeError, match=r"np.random.Generator or a np.random.RandomState"):
+        check_random_state("0")
     with pytest.raises(ValueError, match=r"non-negative"):
         check_random_state(-1)
 
