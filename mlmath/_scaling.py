@@ -12,6 +12,8 @@ them (condition numbers, learning rates) is about the caller's own ``X``.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 __all__ = ["SAFE_EXPONENT", "check_representable", "safe_shift", "scale_by"]
@@ -22,18 +24,21 @@ __all__ = ["SAFE_EXPONENT", "check_representable", "safe_shift", "scale_by"]
 SAFE_EXPONENT = 200
 
 
-def safe_shift(a: np.ndarray) -> int:
-    """The ``k`` for which ``2^k a`` is safe to solve with (0 when ``a`` already is).
+def safe_shift(a: np.ndarray, axis: int | None = None) -> Any:
+    """The ``k`` for which ``2^k a`` is safe to solve with (0 where ``a`` already is).
 
-    When the largest magnitude of ``a`` lies outside
-    :math:`[2^{-200}, 2^{200}]`, ``k`` brings it into :math:`[1/2, 1)`;
-    otherwise (and for an all-zero ``a``) it is 0, and ``a`` is used as is.
+    Where the largest magnitude of ``a`` (overall, or along ``axis``: per
+    column for ``axis=0``) lies outside :math:`[2^{-200}, 2^{200}]`, ``k``
+    brings it into :math:`[1/2, 1)`; elsewhere (and for zeros) it is 0.
+
+    Returns
+    -------
+    int, or ndarray of int when ``axis`` is given and ``a`` has more than one dimension
     """
-    m = float(np.max(np.abs(a), initial=0.0))
-    if m == 0.0:
-        return 0
-    exponent = int(np.frexp(m)[1])  # m = f 2^exponent with f in [1/2, 1)
-    return 0 if abs(exponent) <= SAFE_EXPONENT else -exponent
+    m = np.max(np.abs(a), axis=axis if np.ndim(a) > 1 else None, initial=0.0)
+    exponent = np.frexp(m)[1]  # m = f 2^exponent with f in [1/2, 1)
+    shift = np.where((m == 0.0) | (np.abs(exponent) <= SAFE_EXPONENT), 0, -exponent)
+    return int(shift) if shift.ndim == 0 else shift.astype(np.int64)
 
 
 def scale_by(shift: int, what: str = "X") -> str:
@@ -43,40 +48,51 @@ def scale_by(shift: int, what: str = "X") -> str:
 
 def check_representable(
     w_scaled: np.ndarray,
-    shift: int,
+    shift: Any,
     column_max: np.ndarray,
-    output_scale: float,
+    output_scale: Any,
     target: str | None = None,
 ) -> np.ndarray:
     """Map weights found on rescaled data back, ``w = 2^shift w_scaled``, if float64 can hold them.
 
     ``w_scaled`` (shape (D,) or (D, K)) multiplies columns whose largest
     magnitudes are ``column_max`` (D,), giving predictions of size about
-    ``output_scale``. When ``w`` overflows, or its underflow to the subnormal
-    range would move a prediction by more than ``1e-12 * output_scale``, the
-    weights cannot be stored and a ``ValueError`` says by how much to scale
-    ``X`` (or the ``target``, e.g. ``"y"``, when scaling it helps too).
+    ``output_scale`` (a float, or one per column of ``w``); ``shift`` is an
+    int or an integer array that broadcasts against ``w_scaled``. When ``w``
+    overflows, or its underflow to the subnormal range would move a prediction
+    by more than ``1e-12 * output_scale``, the weights cannot be stored and a
+    ``ValueError`` says which column of ``X`` to scale, and by how much (or
+    the ``target``, e.g. ``"y"``, when scaling it helps too).
     """
     with np.errstate(over="ignore", under="ignore"):  # both are detected just below
         w = np.ldexp(w_scaled, shift)
-        back = np.ldexp(w, -shift)  # equal to w_scaled unless w over- or underflowed
-    column_max = column_max.reshape(-1, *([1] * (w.ndim - 1)))
-    lost = float(np.max(np.sum(column_max * np.abs(back - w_scaled), axis=0), initial=0.0))
-    if np.all(np.isfinite(w)) and lost <= 1e-12 * output_scale:
+        back = np.ldexp(w, -np.asarray(shift))  # w_scaled again, unless w over/underflowed
+    col = column_max.reshape(-1, *([1] * (w.ndim - 1)))
+    lost = col * np.abs(back - w_scaled)  # what each weight's rounding moves a prediction by
+    if np.all(np.isfinite(w)) and np.all(lost.sum(axis=0) <= 1e-12 * np.asarray(output_scale)):
         return w
-    exponent = int(np.frexp(float(np.max(np.abs(w_scaled))))[1]) + shift  # |w| ~ 2^exponent
-    decimal = f"about 1e{exponent * np.log10(2.0):+.0f}"
-    if exponent > 0:
+    # |w| is about 2^exponent, entry by entry; name the worst entry
+    exponent = np.frexp(np.abs(w_scaled))[1] + np.asarray(shift)
+    worst = np.unravel_index(
+        int(np.argmax(np.where(np.isfinite(w), -np.inf, exponent)))
+        if not np.all(np.isfinite(w))
+        else int(np.argmax(lost)),
+        w.shape,
+    )
+    e, j = int(exponent[worst]), int(worst[0])
+    where = f"column {j} of X" if len(column_max) > 1 else "X"
+    decimal = f"about 1e{e * np.log10(2.0):+.0f}"
+    if e > 0:
         problem = f"{decimal}, beyond float64's largest number (about 1.8e+308)"
-        advice = scale_by(exponent) + (f" or divide {target} by it" if target else "")
+        also = f" or divide {target} by it" if target else ""
     else:
         problem = (
             f"{decimal}, below float64's smallest normal number (about 2.2e-308), where too "
-            "few digits are left to store them"
+            "few digits are left to store it"
         )
-        advice = scale_by(-exponent) + (f" or multiply {target} by it" if target else "")
+        also = f" or multiply {target} by it" if target else ""
     raise ValueError(
-        f"The data are too far from unit scale for float64: the fitted weights would be "
-        f"{problem}. Scale the data so the weights are of order 1, for example by "
-        f"standardising the columns of X; at the least, {advice}."
+        f"The data are too far from unit scale for float64: the fitted weight of {where} "
+        f"would be {problem}. Scale the data so the weights are of order 1, for example by "
+        f"standardising the columns of X; at the least, {scale_by(e, where)}{also}."
     )

@@ -102,6 +102,19 @@ def ols(X: Any, y: Any, method: str = "qr") -> np.ndarray:
         minimum-norm least-squares solution is returned, whatever ``method``.
         If the system solved is ill-conditioned (condition number above about
         ``6.7e7``, where half the digits may be lost): the message gives it.
+        With ``method="normal"``, if :math:`X^\\top X` is singular in floating
+        point although ``X`` has full rank (:math:`\\kappa(X)^2` beyond
+        :math:`1/\\varepsilon_{\\text{mach}}`): the message says so, gives both
+        condition numbers, and the solution from the SVD of ``X`` is returned.
+
+    Raises
+    ------
+    ValueError
+        If the weights cannot be stored in float64 (data beyond about
+        :math:`2^{\\pm 1000}`): the message says which column to scale, and by
+        how much. Columns of ``X`` or ``y`` too large or small for the
+        arithmetic of :math:`X^\\top X` (beyond :math:`2^{\\pm 200}`) are first
+        rescaled by a power of two, which is exact.
 
     Examples
     --------
@@ -116,23 +129,35 @@ def ols(X: Any, y: Any, method: str = "qr") -> np.ndarray:
     return _back_to_units(_least_squares(Xs, ys, method), sx, sy, Xs, ys)
 
 
-def _rescaled(X: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray, int, int]:
+def _rescaled(
+    X: np.ndarray, y: np.ndarray, per_column: bool = True
+) -> tuple[np.ndarray, np.ndarray, Any, Any]:
     """``(2^sx X, 2^sy y, sx, sy)``: data whose squares would overflow or underflow, rescaled.
 
-    Least squares is equivariant: the weights for ``2^sx X`` and ``2^sy y`` are
-    :math:`2^{sy - sx} w`, and scaling by a power of two is exact. Data of
-    ordinary size are left alone (``sx = sy = 0``); see :mod:`mlmath._scaling`.
+    Least squares is equivariant under scaling the columns: the weight of
+    column ``j`` of ``2^sx X`` for target column ``2^sy y`` is
+    :math:`2^{sy - sx_j} w_j`, and scaling by a power of two is exact. Columns
+    of ordinary size are left alone (shift 0), so that every message about
+    them is about the caller's own ``X``; see :mod:`mlmath._scaling`. With
+    ``per_column=False`` one shift serves all of ``X`` and one all of ``y``
+    (what gradient descent needs: a learning rate has an exact equivalent in
+    the caller's units only then).
     """
-    sx, sy = safe_shift(X), safe_shift(y)
-    return (np.ldexp(X, sx) if sx else X), (np.ldexp(y, sy) if sy else y), sx, sy
+    axis = 0 if per_column else None
+    sx, sy = safe_shift(X, axis=axis), safe_shift(y, axis=axis)
+    Xs = np.ldexp(X, sx) if np.any(sx) else X
+    ys = np.ldexp(y, sy) if np.any(sy) else y
+    return Xs, ys, sx, sy
 
 
-def _back_to_units(w: np.ndarray, sx: int, sy: int, Xs: np.ndarray, ys: np.ndarray) -> np.ndarray:
+def _back_to_units(w: np.ndarray, sx: Any, sy: Any, Xs: np.ndarray, ys: np.ndarray) -> np.ndarray:
     """The weights of the rescaled problem in the caller's units (refused if not representable)."""
-    if not (sx or sy):
+    if not (np.any(sx) or np.any(sy)):
         return w
+    sx = np.asarray(sx)
+    shift = (sx[:, None] if sx.ndim and w.ndim == 2 else sx) - np.asarray(sy)  # as w
     column_max = np.max(np.abs(Xs), axis=0)
-    return check_representable(w, sx - sy, column_max, float(np.max(np.abs(ys))), target="y")
+    return check_representable(w, shift, column_max, np.max(np.abs(ys), axis=0), target="y")
 
 
 def _least_squares(
@@ -318,6 +343,13 @@ def r2_score(y: Any, y_hat: Any, *, sample_weight: Any = None) -> float:
 
 
 def _check_targets(y: Any, y_hat: Any, ndim: Any = (1, 2)) -> tuple[np.ndarray, np.ndarray]:
+    for name, v in (("y", y), ("y_hat", y_hat)):
+        kind = np.asarray(v).dtype.kind if isinstance(v, list | tuple | np.ndarray) else ""
+        if kind in ("U", "S"):  # "1" is not a number, even though float("1") works
+            raise TypeError(
+                f"{name} must hold numbers, but it holds strings such as "
+                f"{np.asarray(v).ravel()[:3].tolist()!r}; convert them with np.asarray(..., float)"
+            )
     y = check_array(y, name="y", ndim=ndim)
     y_hat = check_array(y_hat, name="y_hat", ndim=ndim)
     check_consistent_length(y=y, y_hat=y_hat)
@@ -375,7 +407,7 @@ class LinearRegression:
         Only with ``solver="gd"``: the gradient steps taken.
     learning_rate_ : float
         Only with ``solver="gd"``: the step size used (useful with
-        ``learning_rate=None``).
+        ``learning_rate=None``), in the units of the ``X`` given to ``fit``.
 
     Warns
     -----
@@ -511,8 +543,8 @@ class LinearRegression:
             sw = sw / sw.mean()  # mean 1, so the gd loss is the mean over repeated rows
             row_weight = np.sqrt(sw)
         D = X.shape[1]
-        Xs, ys, sx, sy = _rescaled(X, y)
         gd = self.solver == "gd"
+        Xs, ys, sx, sy = _rescaled(X, y, per_column=not gd)
         if gd and sx and self.learning_rate is not None:
             raise ValueError(
                 f"The entries of X reach {float(np.max(np.abs(X))):.3g}, so far from 1 that "

@@ -4,9 +4,9 @@ The model is :math:`p = \\sigma(z)`, :math:`z = X w + b`: the probability that
 a sample belongs to the positive class. Maximising the Bernoulli likelihood of
 the labels is minimising the cross-entropy (Chapter 3,
 :ref:`sec-cross-entropy`). With the parameters stacked as
-:math:`\\theta = (w, b)` and a
-column of ones appended to ``X`` (written :math:`\\tilde X`), the cost that
-:class:`LogisticRegression` minimises is
+:math:`\\theta = (w, b)` and a column of ones appended to ``X`` (written
+:math:`X_1 = [X \\; \\mathbf 1]`), the cost that :class:`LogisticRegression`
+minimises is
 
 .. math::
 
@@ -19,14 +19,18 @@ gradient and Hessian (Chapter 3, :ref:`sec-gradient-hessian`) are
 
 .. math::
 
-    \\nabla J = \\tfrac1N \\big[\\tilde X^\\top (p - y) + (w, 0) / C\\big], \\qquad
-    \\nabla^2 J = \\tfrac1N \\big[\\tilde X^\\top S \\tilde X
+    \\nabla J = \\tfrac1N \\big[X_1^\\top (p - y) + (w, 0) / C\\big], \\qquad
+    \\nabla^2 J = \\tfrac1N \\big[X_1^\\top R X_1
                   + \\mathrm{diag}(1, \\dots, 1, 0) / C\\big],
 
-with :math:`S = \\mathrm{diag}(p_i (1 - p_i))`. The intercept is not penalised.
+with :math:`R = \\mathrm{diag}(p_i (1 - p_i))`. The intercept is not penalised.
+With sample weights :math:`s_i` each loss term is multiplied by :math:`s_i`
+and :math:`N` becomes :math:`\\sum_i s_i`.
 
-:func:`softmax_cross_entropy` is the multinomial generalisation (Chapter 3,
-:ref:`sec-softmax`); Chapter 4 uses it as the output layer of a network.
+With K > 2 classes the same estimator fits softmax regression, whose loss is
+:func:`softmax_cross_entropy` (Chapter 3, :ref:`sec-softmax`); Chapter 4 uses
+that loss as the output layer of a network. Both costs are minimised by the
+one Newton loop of :mod:`mlmath._newton`, or by Chapter 2's gradient descent.
 The stable :func:`~mlmath.functional.sigmoid` is re-exported from here.
 """
 
@@ -517,12 +521,15 @@ def _separable_class(X: np.ndarray, y_index: np.ndarray, K: int, fit_intercept: 
 
 
 class LogisticRegression:
-    """Binary logistic regression, :math:`P(y = 1 \\mid x) = \\sigma(x^\\top w + b)` (Chapter 3).
+    """Logistic regression, :math:`P(y = 1 \\mid x) = \\sigma(x^\\top w + b)`; softmax (Chapter 3).
 
     Follows the scikit-learn estimator contract and its meaning of ``C``, so
     it can replace ``sklearn.linear_model.LogisticRegression`` in one line. It
     minimises :math:`\\sum_i \\ell_i + \\|w\\|^2 / (2C)` (divided by N, which
-    does not move the minimum); the intercept is not penalised.
+    does not move the minimum); the intercept is not penalised. With K > 2
+    classes it is multinomial (softmax) regression, :math:`\\hat Y =
+    \\mathrm{softmax}(XW + b)` (Chapter 3, :ref:`sec-softmax`), with the
+    penalty :math:`\\|W\\|^2 / (2C)`, as scikit-learn's multinomial model.
 
     Parameters
     ----------
@@ -543,19 +550,27 @@ class LogisticRegression:
     max_iter : int or None, default None
         Iteration limit; ``None`` means 100 for Newton and 10 000 for ``"gd"``.
     tol : float, default 1e-6
-        Newton stops when every entry of :math:`\\nabla J` is at most ``tol``
-        in absolute value; gradient descent uses Chapter 2's stopping rule.
+        Newton's gradient test: every entry of :math:`\\nabla J` at most ``tol``
+        in absolute value. It then keeps its last Hessian and takes a few more
+        cheap steps (one gradient each) while they shrink, which its quadratic
+        convergence turns into the minimiser to machine precision (about 1e-15
+        relative on standardised breast-cancer data). Gradient descent uses
+        Chapter 2's stopping rule.
 
     Attributes
     ----------
-    classes_ : ndarray of shape (2,)
-        The two labels, sorted; ``classes_[1]`` is the positive class.
-    coef_ : ndarray of shape (1, D)
-        The weights ``w`` (scikit-learn layout).
-    intercept_ : ndarray of shape (1,)
-        The intercept ``b`` (0.0 when ``fit_intercept=False``).
+    classes_ : ndarray of shape (K,)
+        The labels, sorted; with two, ``classes_[1]`` is the positive class.
+    coef_ : ndarray of shape (1, D) for two classes, (K, D) for K > 2
+        The weights ``w`` (scikit-learn layout: one row per class, or a single
+        row for the positive class). For K > 2 each column sums to zero over
+        the classes: adding one vector to every class's weights changes no
+        probability, and this is scikit-learn's choice among those equivalents.
+    intercept_ : ndarray of shape (1,) or (K,)
+        The intercept ``b`` (zeros when ``fit_intercept=False``); for K > 2 the
+        intercepts sum to zero.
     n_iter_ : int
-        Iterations the solver ran.
+        Iterations the solver ran (for Newton, the final cheap steps included).
     loss_curve_ : list of float
         The cost :math:`J` at the start and after each iteration.
     n_features_in_ : int
@@ -564,10 +579,10 @@ class LogisticRegression:
     Warns
     -----
     SeparationWarning
-        ``C = inf`` and the training classes are linearly separable: the
-        maximum-likelihood estimate does not exist (the weights grow without
-        bound); the weights returned separate the data but their size is
-        arbitrary. Use a finite ``C``.
+        ``C = inf`` and the training classes are linearly separable (for K > 2:
+        all of them, or one class from all the others): the maximum-likelihood
+        estimate does not exist (the weights grow without bound); the weights
+        returned separate the data but their size is arbitrary. Use a finite ``C``.
     ConvergenceWarning
         The solver stopped at ``max_iter`` before meeting ``tol``; for
         ``"gd"`` the message says whether the learning rate is too large (the
@@ -669,10 +684,10 @@ class LogisticRegression:
         unpenalised = np.isinf(C)
 
         # Exact change of units for data whose Hessian would overflow or underflow:
-        # X' = 2^shift X has weights w' = 2^-shift w, and the penalty ||w||^2 / (2C)
-        # becomes ||w'||^2 4^shift / (2C).
-        shift = safe_shift(X)
-        if shift:
+        # Column j of X' = 2^shift_j X has weight w'_j = 2^-shift_j w_j, and the penalty
+        # w_j^2 / (2C) becomes 4^shift_j w'_j^2 / (2C): a diagonal penalty, which J allows.
+        shift = safe_shift(X, axis=0)  # (D,), 0 for the columns of ordinary size
+        if np.any(shift):
             X = _rescale_or_refuse(X, shift, C, self.solver)
         X1 = _design(X, self.fit_intercept)
         alpha = _penalty(X1.shape[1], C, self.fit_intercept) * weight_scale
@@ -711,10 +726,12 @@ class LogisticRegression:
         elif not converged:
             self._warn_not_converged(costs, n_iter, max_iter, tol, lr, unpenalised, w_norm)
 
-        if shift:  # back to the units of the caller's X, if float64 can hold the weights
+        if np.any(shift):  # back to the units of the caller's X, if float64 can hold them
             scale = max(1.0, float(np.max(np.abs(problem.logits(theta)))))
             theta = theta.copy()
-            theta[:D] = check_representable(theta[:D], shift, np.max(np.abs(X), axis=0), scale)
+            theta[:D] = check_representable(
+                theta[:D], shift if K == 2 else shift[:, None], np.max(np.abs(X), axis=0), scale
+            )
         self.classes_ = classes
         if K == 2:  # scikit-learn's binary layout: one row of weights
             self.coef_ = theta[:D].reshape(1, D)
@@ -822,22 +839,26 @@ def _drop_weightless(
     return X[keep], y_index[keep], sw[keep]
 
 
-def _rescale_or_refuse(X: np.ndarray, shift: int, C: float, solver: str) -> np.ndarray:
-    """``2^shift X`` for Newton; a ``ValueError`` saying how to scale ``X`` for the rest."""
-    magnitude = f"The entries of X reach {float(np.max(np.abs(X))):.3g}"
+def _rescale_or_refuse(X: np.ndarray, shift: np.ndarray, C: float, solver: str) -> np.ndarray:
+    """``2^shift X`` (shifts per column) for Newton; else a ``ValueError`` saying how to scale."""
+    swamped = not np.isinf(C) and bool(np.any(2 * shift + np.frexp(1.0 / C)[1] > 1000))
+    # the column farthest from unit scale; for a swamping penalty, the smallest column
+    j = int(np.argmax(shift if swamped else np.abs(shift)))
+    where = f"column {j} of X" if X.shape[1] > 1 else "X"
+    magnitude = f"The entries of {where} reach {float(np.max(np.abs(X[:, j]))):.3g}"
     if solver == "gd":
         raise ValueError(
             f"{magnitude}, so far from 1 that gradient descent's arithmetic would overflow "
             "or underflow, and learning_rate is in the units of X, so it cannot be rescaled "
             f"internally. Scale X first: standardise its columns, or at the least "
-            f"{scale_by(shift)}. (solver='newton' rescales such data itself.)"
+            f"{scale_by(int(shift[j]), where)}. (solver='newton' rescales such data itself.)"
         )
-    if not np.isinf(C) and 2 * shift + np.frexp(1.0 / C)[1] > 1000:
+    if swamped:
         raise ValueError(
             f"{magnitude}, so small that the penalty ||w||^2 / (2C) with C={C} outweighs "
-            f"the data by a factor of about 2**{2 * shift}, and the weights cannot change a "
-            "logit at float64 precision. Scale X first: standardise its columns, or "
-            f"{scale_by(shift)}."
+            f"the data by a factor of about 2**{2 * int(shift[j])}, and its weight cannot "
+            "change a logit at float64 precision. Scale X first: standardise its columns, "
+            f"or {scale_by(int(shift[j]), where)}."
         )
     return np.ldexp(X, shift)
 
