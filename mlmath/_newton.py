@@ -45,10 +45,23 @@ MAX_POLISH = 8
 
 
 def _solve(H: np.ndarray, g: np.ndarray) -> np.ndarray:
+    """The Newton step :math:`H^{-1} g`, or the minimum-norm one when ``H`` is singular.
+
+    ``H`` is positive semi-definite. When it is singular in floating point (a
+    Cholesky pivot at the rounding level of its diagonal: duplicated columns,
+    more parameters than samples, ``C = inf``), a plain solve would return a
+    direction made of rounding errors; the least-squares solution is the step
+    within the directions the data determine.
+    """
+    return np.linalg.lstsq(H, g, rcond=None)[0] if _singular(H) else np.linalg.solve(H, g)
+
+
+def _singular(H: np.ndarray) -> bool:
     try:
-        return np.linalg.solve(H, g)
-    except np.linalg.LinAlgError:  # singular H (e.g. duplicated columns, C = inf)
-        return np.linalg.lstsq(H, g, rcond=None)[0]
+        pivots = np.diag(np.linalg.cholesky(H))
+    except np.linalg.LinAlgError:  # not positive definite in floating point
+        return True
+    return bool(pivots.min() ** 2 <= len(H) * EPS * float(np.max(np.diag(H))))
 
 
 def newton(
@@ -102,10 +115,8 @@ def newton(
 
 
 def _inverse(H: np.ndarray) -> np.ndarray:
-    try:
-        return np.linalg.inv(H)
-    except np.linalg.LinAlgError:
-        return np.linalg.pinv(H)
+    """:math:`H^{-1}`, or the pseudo-inverse when ``H`` is singular (as in :func:`_solve`)."""
+    return np.linalg.pinv(H, hermitian=True) if _singular(H) else np.linalg.inv(H)
 
 
 def _polish(
