@@ -27,18 +27,38 @@ SAFE_EXPONENT = 200
 def safe_shift(a: np.ndarray, axis: int | None = None) -> Any:
     """The ``k`` for which ``2^k a`` is safe to solve with (0 where ``a`` already is).
 
-    Where the largest magnitude of ``a`` (overall, or along ``axis``: per
-    column for ``axis=0``) lies outside :math:`[2^{-200}, 2^{200}]`, ``k``
-    brings it into :math:`[1/2, 1)`; elsewhere (and for zeros) it is 0.
+    Where the largest magnitude of ``a`` (overall, or per column with
+    ``axis=0``) lies outside :math:`[2^{-200}, 2^{200}]`, ``k`` brings it into
+    :math:`[1/2, 1)`; elsewhere (and for zeros) it is 0.
 
     Returns
     -------
-    int, or ndarray of int when ``axis`` is given and ``a`` has more than one dimension
+    int, or ndarray of int (one per column) when ``axis=0`` and ``a`` is 2-D
     """
-    m = np.max(np.abs(a), axis=axis if np.ndim(a) > 1 else None, initial=0.0)
+    per_column = axis == 0 and np.ndim(a) == 2
+    largest = max(float(np.max(a, initial=0.0)), -float(np.min(a, initial=0.0)))
+    if _exponent(largest) <= SAFE_EXPONENT and (not per_column or not _tiny_columns(a)):
+        return np.zeros(a.shape[1], dtype=np.int64) if per_column else 0  # the usual case
+    m = np.max(np.abs(a), axis=0 if per_column else None, initial=0.0)
     exponent = np.frexp(m)[1]  # m = f 2^exponent with f in [1/2, 1)
     shift = np.where((m == 0.0) | (np.abs(exponent) <= SAFE_EXPONENT), 0, -exponent)
-    return int(shift) if shift.ndim == 0 else shift.astype(np.int64)
+    return shift.astype(np.int64) if per_column else int(shift)
+
+
+def _exponent(m: float) -> int:
+    """``e`` with ``m = f 2^e``, ``f`` in [1/2, 1); 0 for ``m = 0`` (nothing to scale)."""
+    return abs(int(np.frexp(m)[1])) if m > 0.0 else 0
+
+
+def _tiny_columns(a: np.ndarray) -> bool:
+    """Whether some column of ``a`` (entries at most 2^200) may have its largest entry below 2^-200.
+
+    Cheap (one product, no copy): if the sum of squares of a column exceeds
+    ``N 2^-400``, its largest square exceeds ``2^-400``. Zero columns count
+    as possibly tiny; the caller then looks at every column exactly.
+    """
+    squares = np.einsum("ij,ij->j", a, a)  # (D,), at most N 2^400: no overflow
+    return bool(np.any(squares <= a.shape[0] * 2.0 ** (-2 * SAFE_EXPONENT)))
 
 
 def scale_by(shift: int, what: str = "X") -> str:
