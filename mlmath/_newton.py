@@ -44,24 +44,40 @@ COST_SLACK = 16 * EPS
 MAX_POLISH = 8
 
 
-def _solve(H: np.ndarray, g: np.ndarray) -> np.ndarray:
-    """The Newton step :math:`H^{-1} g`, or the minimum-norm one when ``H`` is singular.
+def _equilibrated(H: np.ndarray) -> tuple[np.ndarray, np.ndarray, bool]:
+    """``(S H S, S, singular)``, with :math:`S = \\mathrm{diag}(H)^{-1/2}`, for ``H`` >= 0.
 
-    ``H`` is positive semi-definite. When it is singular in floating point (a
-    Cholesky pivot at the rounding level of its diagonal: duplicated columns,
-    more parameters than samples, ``C = inf``), a plain solve would return a
-    direction made of rounding errors; the least-squares solution is the step
-    within the directions the data determine.
+    :math:`S H S` has a unit diagonal, so a parameter's units (a feature in
+    millimetres, a penalty of 1e300) do not make ``H`` look singular, while
+    duplicated columns, more parameters than samples or ``C = inf`` do: a
+    Cholesky pivot at the rounding level. A plain solve would then return a
+    direction made of rounding errors; the callers use the pseudo-inverse,
+    which keeps to the directions the data determine (the minimum-norm step).
     """
-    return np.linalg.lstsq(H, g, rcond=None)[0] if _singular(H) else np.linalg.solve(H, g)
-
-
-def _singular(H: np.ndarray) -> bool:
+    d = np.diag(H)
+    if np.any(d <= 0.0):  # a parameter the cost does not depend on at all
+        return H, np.ones(len(H)), True
+    scale = 1.0 / np.sqrt(d)
+    Hs = H * scale[:, None] * scale[None, :]
     try:
-        pivots = np.diag(np.linalg.cholesky(H))
+        singular = bool(np.diag(np.linalg.cholesky(Hs)).min() ** 2 <= len(H) * EPS)
     except np.linalg.LinAlgError:  # not positive definite in floating point
-        return True
-    return bool(pivots.min() ** 2 <= len(H) * EPS * float(np.max(np.diag(H))))
+        singular = True
+    return Hs, scale, singular
+
+
+def _solve(H: np.ndarray, g: np.ndarray) -> np.ndarray:
+    """The Newton step :math:`H^{-1} g`; the minimum-norm one if ``H`` is singular."""
+    Hs, scale, singular = _equilibrated(H)
+    solve = (lambda A, b: np.linalg.lstsq(A, b, rcond=None)[0]) if singular else np.linalg.solve
+    return scale * solve(Hs, scale * g)
+
+
+def _inverse(H: np.ndarray) -> np.ndarray:
+    """:math:`H^{-1}`, or the pseudo-inverse if ``H`` is singular (see :func:`_equilibrated`)."""
+    Hs, scale, singular = _equilibrated(H)
+    inverse = np.linalg.pinv(Hs, hermitian=True) if singular else np.linalg.inv(Hs)
+    return inverse * scale[:, None] * scale[None, :]
 
 
 def newton(
@@ -112,11 +128,6 @@ def newton(
         costs.append(J)
     converged = bool(np.max(np.abs(problem.gradient(z, theta))) <= tol)
     return theta, max_iter, converged, costs
-
-
-def _inverse(H: np.ndarray) -> np.ndarray:
-    """:math:`H^{-1}`, or the pseudo-inverse when ``H`` is singular (as in :func:`_solve`)."""
-    return np.linalg.pinv(H, hermitian=True) if _singular(H) else np.linalg.inv(H)
 
 
 def _polish(

@@ -560,7 +560,8 @@ class LinearRegression:
                 w = self._solve_gd(*_weighted_rows(Xs - x_mean, ys - y_mean, row_weight), sx)
             else:
                 w = _least_squares(Xs, ys, self.solver, x_mean, y_mean, row_weight)
-            b = np.ldexp(y_mean - x_mean @ w, -sy)
+            with np.errstate(over="ignore"):  # an infinite intercept is refused below
+                b = np.ldexp(y_mean - x_mean @ w, -sy)
         else:
             if gd:
                 w = self._solve_gd(*_weighted_rows(Xs, ys, row_weight), sx)

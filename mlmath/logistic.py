@@ -389,8 +389,9 @@ class _Softmax:
         # unpenalised rows. The gradient has no component along them, so this changes
         # no Newton step; it only makes H invertible.
         flat = rows[self.alpha == 0.0]
-        scale = float(np.trace(H.reshape(P * K, P * K))) / (P * K)
-        H[flat, :, flat, :] += scale / K
+        block_scale = np.einsum("jkjk->j", H)[flat] / K  # the mean curvature of that row
+        block_scale[block_scale <= 0.0] = 1.0  # a column of zeros: any scale will do
+        H[flat, :, flat, :] += (block_scale / K)[:, None, None]
         return H.reshape(P * K, P * K) / self.n
 
     def separated(self, Z: np.ndarray) -> bool:
@@ -684,7 +685,7 @@ class LogisticRegression:
         unpenalised = np.isinf(C)
 
         # Exact change of units for data whose Hessian would overflow or underflow:
-        # Column j of X' = 2^shift_j X has weight w'_j = 2^-shift_j w_j, and the penalty
+        # column j of X' = 2^shift_j X has weight w'_j = 2^-shift_j w_j, and the penalty
         # w_j^2 / (2C) becomes 4^shift_j w'_j^2 / (2C): a diagonal penalty, which J allows.
         shift = safe_shift(X, axis=0)  # (D,), 0 for the columns of ordinary size
         if np.any(shift):
@@ -718,7 +719,14 @@ class LogisticRegression:
         if unpenalised and not separated and K > 2:
             k = _separable_class(X, y_index, K, self.fit_intercept)
             separated, label = k is not None, None if k is None else classes[k].tolist()
-        w_norm = float(np.linalg.norm(theta[:D]))
+        if np.any(shift):  # back to the units of the caller's X, if float64 can hold them
+            scale = max(1.0, float(np.max(np.abs(problem.logits(theta)))))
+            theta = theta.copy()
+            theta[:D] = check_representable(
+                theta[:D], shift if K == 2 else shift[:, None], np.max(np.abs(X), axis=0), scale
+            )
+        top = float(np.max(np.abs(theta[:D]), initial=0.0))  # ||w||, safe from overflow
+        w_norm = top * float(np.linalg.norm(theta[:D] / top)) if top > 0.0 else 0.0
         if separated:
             warnings.warn(
                 _separation_message(K, n_iter, w_norm, label), SeparationWarning, stacklevel=2
@@ -726,12 +734,6 @@ class LogisticRegression:
         elif not converged:
             self._warn_not_converged(costs, n_iter, max_iter, tol, lr, unpenalised, w_norm)
 
-        if np.any(shift):  # back to the units of the caller's X, if float64 can hold them
-            scale = max(1.0, float(np.max(np.abs(problem.logits(theta)))))
-            theta = theta.copy()
-            theta[:D] = check_representable(
-                theta[:D], shift if K == 2 else shift[:, None], np.max(np.abs(X), axis=0), scale
-            )
         self.classes_ = classes
         if K == 2:  # scikit-learn's binary layout: one row of weights
             self.coef_ = theta[:D].reshape(1, D)
