@@ -258,3 +258,34 @@ def test_huge_features_are_rescaled_exactly():
     assert _rel(np.ldexp(model.coef_, 1016), ref.coef_) < 1e-12
     np.testing.assert_allclose(model.intercept_, ref.intercept_, rtol=1e-12)
     assert np.max(np.abs(model.predict_proba(big) - ref.predict_proba(X))) < 1e-12
+
+
+def test_more_parameters_than_samples_weighted_equals_repeated():
+    """scikit-learn's sample-weight equivalence check: 15 samples, 30 features, 3 classes.
+
+    At C = inf the classes are separated after one Newton step from a singular
+    Hessian; the step must be the minimum-norm one, not rounding noise, for the
+    weighted and the repeated (and shuffled) fits to agree.
+    """
+    rng = np.random.RandomState(42)
+    X, y, sw = rng.rand(15, 30), rng.randint(0, 3, size=15), rng.randint(0, 5, size=15)
+    order = rng.permutation(15)
+    for C in (np.inf, 1.0):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", SeparationWarning)
+            repeated = LogisticRegression(C=C).fit(X.repeat(sw, axis=0), y.repeat(sw))
+            weighted = LogisticRegression(C=C).fit(X[order], y[order], sample_weight=sw[order])
+        np.testing.assert_allclose(weighted.predict_proba(X), repeated.predict_proba(X), rtol=1e-9)
+
+
+@pytest.mark.parametrize("C", [1e-300, 1e300])
+@pytest.mark.parametrize("K", [2, 3])
+def test_extreme_penalties_converge_quickly(C, K):
+    """A penalty of 1e300 next to an O(1) curvature is badly scaled, not singular."""
+    rng = np.random.default_rng(5)
+    X, y = rng.normal(size=(60, 3)), rng.integers(0, K, size=60)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        model = LogisticRegression(C=C).fit(X, y)
+    assert model.n_iter_ <= 12
+    assert np.all(np.abs(model.coef_) < (1e-298 if C < 1 else 10))
