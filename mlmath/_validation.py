@@ -39,6 +39,7 @@ __all__ = [
     "check_n_features",
     "check_option",
     "check_random_state",
+    "check_sample_weight",
     "check_scalar",
     "check_sizes",
 ]
@@ -178,6 +179,40 @@ def check_consistent_length(**arrays: np.ndarray) -> None:
                 f"{first_name} has {first_n} rows but {other_name} has {other_n}; "
                 "they must describe the same samples"
             )
+
+
+def check_sample_weight(sample_weight: Any, n_samples: int) -> np.ndarray | None:
+    """Check per-sample weights: ``None``, or ``n_samples`` finite non-negative numbers.
+
+    A weight of 0 drops the sample; an integer weight ``m`` counts it ``m``
+    times. At least one weight must be positive.
+
+    Returns
+    -------
+    ndarray of float64, shape (n_samples,), or None
+        ``None`` when ``sample_weight`` is ``None`` (every sample counts once).
+    """
+    if sample_weight is None:
+        return None
+    sw = check_array(sample_weight, name="sample_weight", ndim=1)
+    if sw.shape[0] != n_samples:
+        raise ValueError(
+            f"sample_weight has {sw.shape[0]} entries but X has {n_samples} rows; "
+            "it needs one weight per sample, shape (N,)"
+        )
+    negative = sw < 0.0
+    if negative.any():
+        i = int(np.argmax(negative))
+        raise ValueError(
+            f"sample_weight must be non-negative, but {int(negative.sum())} weight(s) are "
+            f"negative, the first at index {i} (value {sw[i]})"
+        )
+    if not (sw > 0.0).any():
+        raise ValueError(
+            f"sample_weight is zero for all {n_samples} samples; at least one weight must be "
+            "positive"
+        )
+    return sw
 
 
 def check_X_y(

@@ -30,7 +30,13 @@ from typing import Any
 
 import numpy as np
 
-from ._validation import _check_labels, check_consistent_length, check_is_fitted, check_X_y
+from ._validation import (
+    _check_labels,
+    check_consistent_length,
+    check_is_fitted,
+    check_sample_weight,
+    check_X_y,
+)
 from .exceptions import NotFittedError
 
 __all__ = ["BaseEstimator", "ClassifierMixin", "RegressorMixin"]
@@ -153,14 +159,16 @@ class ClassifierMixin:
     List it before :class:`BaseEstimator` among the bases, as in scikit-learn.
     """
 
-    def score(self, X: Any, y: Any) -> float:
-        """Accuracy: the fraction of rows of ``X`` whose predicted label equals ``y``.
+    def score(self, X: Any, y: Any, sample_weight: Any = None) -> float:
+        """Accuracy: the (weighted) fraction of rows of ``X`` whose predicted label equals ``y``.
 
         Parameters
         ----------
         X : array_like of shape (N, D) (or what ``predict`` takes)
         y : array_like of shape (N,)
             True labels.
+        sample_weight : array_like of shape (N,), optional
+            Non-negative weight of each sample (default: all equal).
 
         Returns
         -------
@@ -170,7 +178,8 @@ class ClassifierMixin:
         y = _check_labels(y, stacklevel=3)  # a warning points at the caller of score
         y_hat = self.predict(X)
         check_consistent_length(X=y_hat, y=y)
-        return float(np.mean(y_hat == y))
+        sw = check_sample_weight(sample_weight, len(y))
+        return float(np.average(y_hat == y, weights=sw))
 
     def __sklearn_tags__(self) -> Any:
         from sklearn.utils import ClassifierTags
@@ -188,7 +197,7 @@ class RegressorMixin:
     List it before :class:`BaseEstimator` among the bases, as in scikit-learn.
     """
 
-    def score(self, X: Any, y: Any) -> float:
+    def score(self, X: Any, y: Any, sample_weight: Any = None) -> float:
         """Coefficient of determination :math:`R^2` of ``predict(X)`` against ``y``.
 
         See :func:`mlmath.linear.r2_score` (Chapter 1, :ref:`sec-intercept`).
@@ -196,8 +205,11 @@ class RegressorMixin:
         Parameters
         ----------
         X : array_like of shape (N, D)
-        y : array_like of shape (N,)
-            True targets.
+        y : array_like of shape (N,) or (N, K)
+            True targets, shaped like those given to ``fit``; for K columns the
+            :math:`R^2` is averaged over them, as in scikit-learn.
+        sample_weight : array_like of shape (N,), optional
+            Non-negative weight of each sample (default: all equal).
 
         Returns
         -------
@@ -208,7 +220,13 @@ class RegressorMixin:
 
         check_is_fitted(self)
         X, y = check_X_y(X, y, y_ndim=(1, 2))
-        return r2_score(y, self.predict(X))
+        y_hat = self.predict(X)
+        if y.shape != y_hat.shape:
+            raise ValueError(
+                f"y has shape {y.shape}, but the model predicts shape {y_hat.shape}; "
+                "give y the shape of the targets it was fitted to"
+            )
+        return r2_score(y, y_hat, sample_weight=sample_weight)
 
     def __sklearn_tags__(self) -> Any:
         from sklearn.utils import RegressorTags

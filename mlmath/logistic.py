@@ -4,9 +4,9 @@ The model is :math:`p = \\sigma(z)`, :math:`z = X w + b`: the probability that
 a sample belongs to the positive class. Maximising the Bernoulli likelihood of
 the labels is minimising the cross-entropy (Chapter 3,
 :ref:`sec-cross-entropy`). With the parameters stacked as
-:math:`\\theta = (w, b)` and a
-column of ones appended to ``X`` (written :math:`\\tilde X`), the cost that
-:class:`LogisticRegression` minimises is
+:math:`\\theta = (w, b)` and a column of ones appended to ``X`` (written
+:math:`X_1 = [X \\; \\mathbf 1]`), the cost that :class:`LogisticRegression`
+minimises is
 
 .. math::
 
@@ -19,14 +19,18 @@ gradient and Hessian (Chapter 3, :ref:`sec-gradient-hessian`) are
 
 .. math::
 
-    \\nabla J = \\tfrac1N \\big[\\tilde X^\\top (p - y) + (w, 0) / C\\big], \\qquad
-    \\nabla^2 J = \\tfrac1N \\big[\\tilde X^\\top S \\tilde X
+    \\nabla J = \\tfrac1N \\big[X_1^\\top (p - y) + (w, 0) / C\\big], \\qquad
+    \\nabla^2 J = \\tfrac1N \\big[X_1^\\top R X_1
                   + \\mathrm{diag}(1, \\dots, 1, 0) / C\\big],
 
-with :math:`S = \\mathrm{diag}(p_i (1 - p_i))`. The intercept is not penalised.
+with :math:`R = \\mathrm{diag}(p_i (1 - p_i))`. The intercept is not penalised.
+With sample weights :math:`s_i` each loss term is multiplied by :math:`s_i`
+and :math:`N` becomes :math:`\\sum_i s_i`.
 
-:func:`softmax_cross_entropy` is the multinomial generalisation (Chapter 3,
-:ref:`sec-softmax`); Chapter 4 uses it as the output layer of a network.
+With K > 2 classes the same estimator fits softmax regression, whose loss is
+:func:`softmax_cross_entropy` (Chapter 3, :ref:`sec-softmax`); Chapter 4 uses
+that loss as the output layer of a network. Both costs are minimised by the
+one Newton loop of :mod:`mlmath._newton`, or by Chapter 2's gradient descent.
 The stable :func:`~mlmath.functional.sigmoid` is re-exported from here.
 """
 
@@ -37,6 +41,8 @@ from typing import Any
 
 import numpy as np
 
+from ._newton import newton
+from ._scaling import check_representable, safe_shift, scale_by
 from ._validation import (
     check_array,
     check_classification_targets,
@@ -44,6 +50,7 @@ from ._validation import (
     check_is_fitted,
     check_n_features,
     check_option,
+    check_sample_weight,
     check_scalar,
     check_X_y,
 )
@@ -155,23 +162,23 @@ def softmax_cross_entropy(Z: Any, y_index: Any) -> tuple[float, np.ndarray]:
     """Softmax followed by cross-entropy, and its gradient with respect to the logits.
 
     Derived in Chapter 3, :ref:`sec-softmax`; the output layer of
-    Chapter 4's networks. With :math:`P = \\mathrm{softmax}(Z)` row by row and
+    Chapter 4's networks. With :math:`\\hat Y = \\mathrm{softmax}(Z)` row by row and
     :math:`Y` the one-hot encoding of ``y_index``,
 
     .. math::
 
-        L = -\\frac1N \\sum_{i=1}^N \\log P_{i, y_i}, \\qquad
-        \\frac{\\partial L}{\\partial Z} = \\frac1N (P - Y).
+        L = -\\frac1N \\sum_{i=1}^N \\log \\hat Y_{i, y_i}, \\qquad
+        \\frac{\\partial L}{\\partial Z} = \\frac1N (\\hat Y - Y).
 
     The log-probabilities come from :func:`~mlmath.functional.log_softmax`,
     so logits of any size are safe.
 
     Parameters
     ----------
-    Z : array_like of shape (N, C)
+    Z : array_like of shape (N, K)
         Logits (scores), one row per sample, one column per class.
     y_index : array_like of int, shape (N,)
-        The true class of each sample, as a column index ``0 <= y_index[i] < C``
+        The true class of each sample, as a column index ``0 <= y_index[i] < K``
         (``LogisticRegression`` and the classifiers store the labels these
         stand for in ``classes_``).
 
@@ -179,7 +186,7 @@ def softmax_cross_entropy(Z: Any, y_index: Any) -> tuple[float, np.ndarray]:
     -------
     loss : float
         The mean cross-entropy over the N rows.
-    dZ : ndarray of shape (N, C)
+    dZ : ndarray of shape (N, K)
         Gradient of ``loss`` with respect to ``Z``; each row sums to 0.
 
     Examples
@@ -192,14 +199,20 @@ def softmax_cross_entropy(Z: Any, y_index: Any) -> tuple[float, np.ndarray]:
     Z = check_array(Z, name="Z", ndim=2)
     y_index = _check_class_index(y_index, Z.shape[1])
     check_consistent_length(Z=Z, y_index=y_index)
-    N = Z.shape[0]
-    log_P = log_softmax(Z)  # (N, C)
-    rows = np.arange(N)
-    loss = -float(log_P[rows, y_index].mean())
-    dZ = softmax(Z)  # (N, C)
+    terms, dZ = _softmax_ce_terms(Z, y_index)
+    return float(terms.mean()), dZ / Z.shape[0]
+
+
+def _softmax_ce_terms(Z: np.ndarray, y_index: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per-sample :math:`-\\log \\hat Y_{i, y_i}`, shape (N,), and :math:`\\hat Y - Y`, (N, K).
+
+    No validation: it sits in the solvers' inner loops.
+    """
+    log_Y_hat = log_softmax(Z)  # (N, K)
+    rows = np.arange(Z.shape[0])
+    dZ = np.exp(log_Y_hat)  # softmax(Z), from the logarithms already computed
     dZ[rows, y_index] -= 1.0
-    dZ /= N
-    return loss, dZ
+    return -log_Y_hat[rows, y_index], dZ
 
 
 def _check_unit_interval(v: Any, name: str) -> np.ndarray:
@@ -215,19 +228,19 @@ def _check_unit_interval(v: Any, name: str) -> np.ndarray:
     return v
 
 
-def _check_class_index(y_index: Any, C: int) -> np.ndarray:
+def _check_class_index(y_index: Any, K: int) -> np.ndarray:
     arr = np.asarray(y_index)
     if arr.dtype.kind not in "iu":
         raise TypeError(
-            f"y_index must hold integer class indices 0..{C - 1}, got dtype {arr.dtype}; "
+            f"y_index must hold integer class indices 0..{K - 1}, got dtype {arr.dtype}; "
             "encode labels with np.unique(y, return_inverse=True)"
         )
     if arr.ndim != 1:
         raise ValueError(f"y_index must be 1-D of shape (N,), but it has shape {arr.shape}")
-    bad = (arr < 0) | (arr >= C)
+    bad = (arr < 0) | (arr >= K)
     if bad.any():
         raise ValueError(
-            f"y_index must lie in 0..{C - 1} (Z has {C} columns), but it holds "
+            f"y_index must lie in 0..{K - 1} (Z has {K} columns), but it holds "
             f"{arr[bad][:5].tolist()}"
         )
     return arr.astype(np.int64)
@@ -251,42 +264,144 @@ def _penalty(n_params: int, C: float, fit_intercept: bool) -> np.ndarray:
     return alpha
 
 
-# Each quantity is written as a function of the logits z = X1 theta, which the Newton
-# loop computes once per iterate and shares; the theta versions serve everyone else.
-def _cost_z(z: np.ndarray, theta: np.ndarray, y: np.ndarray, alpha: np.ndarray) -> float:
-    return float((_bce_terms(y, z).sum() + 0.5 * np.sum(alpha * theta**2)) / len(y))
+class _Binary:
+    """The cost :math:`J` of binary logistic regression and its derivatives.
+
+    Each is a function of the logits :math:`z = X_1 \\theta`, which the Newton
+    loop (:mod:`mlmath._newton`) computes once per iterate and shares. With
+    sample weights :math:`s_i` the loss terms are weighted and the sum is
+    divided by :math:`\\sum_i s_i` instead of :math:`N`, so a weight of 0 is
+    exactly a dropped sample and a weight of 2 a repeated one.
+
+    Parameters
+    ----------
+    X1 : ndarray of shape (N, P)
+        The design, with the column of ones last when there is an intercept.
+    y : ndarray of shape (N,)
+        Targets in [0, 1].
+    alpha : ndarray of shape (P,)
+        Diagonal of the penalty's Hessian (see :func:`_penalty`).
+    sample_weight : ndarray of shape (N,) or None
+    """
+
+    def __init__(
+        self,
+        X1: np.ndarray,
+        y: np.ndarray,
+        alpha: np.ndarray,
+        sample_weight: np.ndarray | None = None,
+    ) -> None:
+        self.X1, self.y, self.alpha, self.sw = X1, y, alpha, sample_weight
+        self.n = float(len(y) if sample_weight is None else sample_weight.sum())
+        self._buffer: np.ndarray | None = None  # for R^(1/2) X1, rewritten by every Hessian
+
+    def _weighted(self, v: np.ndarray) -> np.ndarray:
+        return v if self.sw is None else self.sw * v
+
+    def logits(self, theta: np.ndarray) -> np.ndarray:
+        return self.X1 @ theta
+
+    def cost(self, z: np.ndarray, theta: np.ndarray) -> float:
+        loss = self._weighted(_bce_terms(self.y, z)).sum()
+        return float((loss + 0.5 * np.sum(self.alpha * theta**2)) / self.n)
+
+    def gradient(self, z: np.ndarray, theta: np.ndarray) -> np.ndarray:
+        return (self.X1.T @ self._weighted(sigmoid(z) - self.y) + self.alpha * theta) / self.n
+
+    def hessian(self, z: np.ndarray) -> np.ndarray:
+        # p (1 - p) = sigma(z) sigma(-z) = e / (1 + e)^2 with e = exp(-|z|): one exponential,
+        # no overflow, and none of the cancellation of 1 - p near p = 1.
+        e = np.exp(-np.abs(z))
+        r = self._weighted(e / (1.0 + e) ** 2)  # the diagonal of R
+        # X^T R X = B^T B with B = R^(1/2) X: numpy computes a product of the form B.T @ B
+        # with a symmetric rank-k update, half the work of a general product. One buffer
+        # for B serves every iteration instead of a new allocation each time.
+        if self._buffer is None:
+            self._buffer = np.empty_like(self.X1)
+        B = np.multiply(self.X1, np.sqrt(r)[:, None], out=self._buffer)
+        return (B.T @ B + np.diag(self.alpha)) / self.n
+
+    def separated(self, z: np.ndarray) -> bool:
+        # every sample strictly on its own side: see _separates
+        return bool(np.all((2.0 * self.y - 1.0) * z > 0.0))
 
 
-def _gradient_z(
-    z: np.ndarray, theta: np.ndarray, X1: np.ndarray, y: np.ndarray, alpha: np.ndarray
-) -> np.ndarray:
-    return (X1.T @ (sigmoid(z) - y) + alpha * theta) / len(y)
+class _Softmax:
+    """The cost of softmax regression and its derivatives (Chapter 3, :ref:`sec-softmax`).
 
+    The parameters are :math:`\\Theta` of shape (P, K), the weights ``W`` with
+    the intercepts as a last row, so that the logits are :math:`Z = X_1
+    \\Theta`. The cost is :math:`J = \\frac1N[\\sum_i -\\log \\hat Y_{i, y_i} +
+    \\frac12 \\sum_{j, k} \\alpha_j \\Theta_{jk}^2]`, its gradient
+    :math:`\\frac1N[X_1^\\top (\\hat Y - Y) + \\alpha \\odot \\Theta]`
+    (the gradient derived in the chapter, plus the penalty's), with sample weights as in
+    :class:`_Binary`.
 
-def _hessian_z(
-    z: np.ndarray, X1: np.ndarray, alpha: np.ndarray, out: np.ndarray | None = None
-) -> np.ndarray:
-    # p (1 - p) = sigma(z) sigma(-z) = e / (1 + e)^2 with e = exp(-|z|): one exponential,
-    # no overflow, and none of the cancellation of 1 - p near p = 1.
-    e = np.exp(-np.abs(z))
-    s = e / (1.0 + e) ** 2
-    # X^T S X = B^T B with B = S^(1/2) X: numpy computes a product of the form B.T @ B
-    # with a symmetric rank-k update, half the work of a general product. ``out`` lets
-    # the Newton loop reuse one buffer for B instead of allocating it every iteration.
-    B = np.multiply(X1, np.sqrt(s)[:, None], out=out)
-    return (B.T @ B + np.diag(alpha)) / X1.shape[0]
+    Adding one vector to every column of :math:`\\Theta` (the same shift to
+    every class) leaves :math:`\\hat Y` unchanged, so the data term is flat
+    along those directions. A penalised row is pinned by its penalty; an
+    unpenalised one (the intercepts, or every row when ``C = inf``) is not, and
+    its Hessian is singular there. :meth:`hessian` adds curvature along exactly
+    those directions. Every gradient sums to zero over the classes (for the
+    data term, :math:`\\sum_k (\\hat Y_{ik} - Y_{ik}) = 0`), so Newton's steps,
+    from a start whose rows sum to zero, keep every row summing to zero: the
+    symmetric choice scikit-learn reports too.
+    """
 
+    def __init__(
+        self,
+        X1: np.ndarray,
+        y_index: np.ndarray,
+        K: int,
+        alpha: np.ndarray,
+        sample_weight: np.ndarray | None = None,
+    ) -> None:
+        self.X1, self.y_index, self.K, self.alpha, self.sw = X1, y_index, K, alpha, sample_weight
+        self.n = float(len(y_index) if sample_weight is None else sample_weight.sum())
 
-def _cost(theta: np.ndarray, X1: np.ndarray, y: np.ndarray, alpha: np.ndarray) -> float:
-    return _cost_z(X1 @ theta, theta, y, alpha)
+    def logits(self, theta: np.ndarray) -> np.ndarray:
+        return self.X1 @ theta  # (N, K)
 
+    def cost(self, Z: np.ndarray, theta: np.ndarray) -> float:
+        terms, _ = _softmax_ce_terms(Z, self.y_index)
+        loss = terms.sum() if self.sw is None else self.sw @ terms
+        return float((loss + 0.5 * np.sum(self.alpha[:, None] * theta**2)) / self.n)
 
-def _gradient(theta: np.ndarray, X1: np.ndarray, y: np.ndarray, alpha: np.ndarray) -> np.ndarray:
-    return _gradient_z(X1 @ theta, theta, X1, y, alpha)
+    def gradient(self, Z: np.ndarray, theta: np.ndarray) -> np.ndarray:
+        _, dZ = _softmax_ce_terms(Z, self.y_index)  # Y_hat - Y, (N, K)
+        if self.sw is not None:
+            dZ *= self.sw[:, None]
+        return (self.X1.T @ dZ + self.alpha[:, None] * theta) / self.n
 
+    def hessian(self, Z: np.ndarray) -> np.ndarray:
+        # d^2 J / dTheta_jk dTheta_lm = (1/n) sum_i s_i x_ij x_il (y_ik [k = m] - y_ik y_im),
+        # with y_ik = Y_hat[i, k]; parameters flattened in C order, index j * K + k.
+        X1, K = self.X1, self.K
+        N, P = X1.shape
+        Y_hat = softmax(Z)  # (N, K)
+        sw = np.ones(N) if self.sw is None else self.sw
+        B = (X1[:, :, None] * (Y_hat * np.sqrt(sw)[:, None])[:, None, :]).reshape(N, P * K)
+        H = -(B.T @ B).reshape(P, K, P, K)  # the - y_ik y_im part
+        for k in range(K):  # the diagonal part, one block per class
+            H[:, k, :, k] += (X1 * (sw * Y_hat[:, k])[:, None]).T @ X1
+        rows = np.arange(P)
+        H[rows, :, rows, :] += self.alpha[:, None, None] * np.eye(K)
+        # Curvature along the flat directions (one vector added to every class) of the
+        # unpenalised rows. The gradient has no component along them, so this changes
+        # no Newton step; it only makes H invertible.
+        flat = rows[self.alpha == 0.0]
+        block_scale = np.einsum("jkjk->j", H)[flat] / K  # the mean curvature of that row
+        block_scale[block_scale <= 0.0] = 1.0  # a column of zeros: any scale will do
+        H[flat, :, flat, :] += (block_scale / K)[:, None, None]
+        return H.reshape(P * K, P * K) / self.n
 
-def _hessian(theta: np.ndarray, X1: np.ndarray, alpha: np.ndarray) -> np.ndarray:
-    return _hessian_z(X1 @ theta, X1, alpha)
+    def separated(self, Z: np.ndarray) -> bool:
+        # every sample's own class has the strictly largest logit
+        rows = np.arange(Z.shape[0])
+        own = Z[rows, self.y_index]
+        others = Z.copy()
+        others[rows, self.y_index] = -np.inf
+        return bool(np.all(own > others.max(axis=1)))
 
 
 def _check_theta_problem(
@@ -335,13 +450,14 @@ def logistic_cost(
     float
     """
     theta, X1, y, alpha = _check_theta_problem(theta, X, y, C, fit_intercept)
-    return _cost(theta, X1, y, alpha)
+    problem = _Binary(X1, y, alpha)
+    return problem.cost(problem.logits(theta), theta)
 
 
 def logistic_gradient(
     theta: Any, X: Any, y: Any, C: float = np.inf, fit_intercept: bool = True
 ) -> np.ndarray:
-    """Gradient :math:`\\nabla J = \\frac1N[\\tilde X^\\top (p - y) + (w, 0)/C]`.
+    """Gradient :math:`\\nabla J = \\frac1N[X_1^\\top (p - y) + (w, 0)/C]`.
 
     Derived in Chapter 3, :ref:`sec-gradient-hessian`. Arguments as for
     :func:`logistic_cost`.
@@ -352,15 +468,16 @@ def logistic_gradient(
         Same layout as ``theta``.
     """
     theta, X1, y, alpha = _check_theta_problem(theta, X, y, C, fit_intercept)
-    return _gradient(theta, X1, y, alpha)
+    problem = _Binary(X1, y, alpha)
+    return problem.gradient(problem.logits(theta), theta)
 
 
 def logistic_hessian(
     theta: Any, X: Any, C: float = np.inf, fit_intercept: bool = True
 ) -> np.ndarray:
-    """Hessian of the cost, :math:`\\frac1N[\\tilde X^\\top S \\tilde X + \\mathrm{diag}(\\alpha)]`.
+    """Hessian of the cost, :math:`\\frac1N[X_1^\\top R X_1 + \\mathrm{diag}(\\alpha)]`.
 
-    :math:`S = \\mathrm{diag}(p_i(1 - p_i))` and :math:`\\alpha = (1/C, \\dots, 1/C, 0)`
+    :math:`R = \\mathrm{diag}(p_i(1 - p_i))` and :math:`\\alpha = (1/C, \\dots, 1/C, 0)`
     (the intercept is not penalised). Both have non-negative entries, so the
     Hessian is positive semi-definite and :math:`J` is convex (Chapter 3,
     :ref:`sec-convexity`). It does not depend on ``y``.
@@ -370,7 +487,8 @@ def logistic_hessian(
     ndarray of shape (D + 1, D + 1) or (D, D)
     """
     theta, X1, _, alpha = _check_theta_problem(theta, X, None, C, fit_intercept)
-    return _hessian(theta, X1, alpha)
+    problem = _Binary(X1, np.zeros(X1.shape[0]), alpha)  # the Hessian does not involve y
+    return problem.hessian(problem.logits(theta))
 
 
 # --------------------------------------------------------------------------
@@ -378,70 +496,25 @@ def logistic_hessian(
 # --------------------------------------------------------------------------
 
 
-def _separates(theta: np.ndarray, X1: np.ndarray, y: np.ndarray) -> bool:
-    """True when :math:`\\theta` puts every sample strictly on its own side.
+def _separable_class(X: np.ndarray, y_index: np.ndarray, K: int, fit_intercept: bool) -> int | None:
+    """A class that a hyperplane separates from all the others, or None.
 
-    Then :math:`J(t\\theta) \\to 0` as :math:`t \\to \\infty` while
-    :math:`J > 0` everywhere: the unpenalised minimum is not attained.
+    For such a class :math:`k`, adding :math:`t v` to its parameters (with
+    :math:`v` the separating direction) lowers the unpenalised softmax cost
+    for every :math:`t > 0`: the maximum-likelihood estimate does not exist.
+    Each class is tested by an unpenalised binary fit against the rest, which
+    stops as soon as an iterate separates.
     """
-    margins = (2.0 * y - 1.0) * (X1 @ theta)
-    return bool(np.all(margins > 0.0))
-
-
-def _newton(
-    theta: np.ndarray,
-    X1: np.ndarray,
-    y: np.ndarray,
-    alpha: np.ndarray,
-    *,
-    max_iter: int,
-    tol: float,
-    stop_if_separated: bool,
-) -> tuple[np.ndarray, int, bool, list[float]]:
-    """Newton's method (IRLS) with a backtracking (step-halving) line search.
-
-    Step :math:`\\theta \\leftarrow \\theta - t H^{-1} g`, with :math:`t = 1`
-    halved until the Armijo condition holds, so the cost never increases even
-    far from the minimum where the quadratic model is poor. Derived in
-    Chapter 3, :ref:`sec-newton`.
-
-    With ``stop_if_separated`` it stops as soon as an iterate separates the
-    classes (see :func:`_separates`): there is no minimum to converge to.
-
-    Returns ``(theta, n_iter, converged, costs)``.
-    """
-    z = X1 @ theta  # logits of the current iterate, shared by everything below
-    buffer = np.empty_like(X1)  # for S^(1/2) X1, rewritten by every Hessian
-    J = _cost_z(z, theta, y, alpha)
-    costs = [J]
-    # Rounding noise in J: steps that change J by less than this count as no change.
-    slack = 16 * np.finfo(np.float64).eps
-    for k in range(max_iter):
-        if stop_if_separated and np.all((2.0 * y - 1.0) * z > 0.0):  # see _separates
-            return theta, k, False, costs
-        g = _gradient_z(z, theta, X1, y, alpha)
-        if np.max(np.abs(g)) <= tol:
-            return theta, k, True, costs
-        H = _hessian_z(z, X1, alpha, out=buffer)
-        try:
-            d = np.linalg.solve(H, g)
-        except np.linalg.LinAlgError:  # singular H (e.g. duplicated columns, C = inf)
-            d = np.linalg.lstsq(H, g, rcond=None)[0]
-        decrease = float(g @ d)  # > 0 for a descent direction
-        Xd = X1 @ d  # the logits move along X1 d: no product with X1 per trial step
-        t = 1.0
-        for _ in range(60):
-            candidate, z_new = theta - t * d, z - t * Xd
-            J_new = _cost_z(z_new, candidate, y, alpha)
-            if J_new <= J - 1e-4 * t * decrease + slack * abs(J):
-                break
-            t *= 0.5
-        else:  # no step lowers J: we are at the floor of float64 precision
-            return theta, k, False, costs
-        theta, z, J = candidate, z_new, J_new
-        costs.append(J)
-    converged = bool(np.max(np.abs(_gradient_z(z, theta, X1, y, alpha))) <= tol)
-    return theta, max_iter, converged, costs
+    X1 = _design(X, fit_intercept)
+    alpha = _penalty(X1.shape[1], np.inf, fit_intercept)
+    for k in range(K):
+        problem = _Binary(X1, (y_index == k).astype(np.float64), alpha)
+        theta, *_ = newton(
+            problem, np.zeros(X1.shape[1]), max_iter=50, tol=1e-8, stop_if_separated=True
+        )
+        if problem.separated(problem.logits(theta)):
+            return k
+    return None
 
 
 # --------------------------------------------------------------------------
@@ -450,12 +523,15 @@ def _newton(
 
 
 class LogisticRegression(ClassifierMixin, BaseEstimator):
-    """Binary logistic regression, :math:`P(y = 1 \\mid x) = \\sigma(x^\\top w + b)` (Chapter 3).
+    """Logistic regression, :math:`P(y = 1 \\mid x) = \\sigma(x^\\top w + b)`; softmax (Chapter 3).
 
     Follows the scikit-learn estimator contract and its meaning of ``C``, so
     it can replace ``sklearn.linear_model.LogisticRegression`` in one line. It
     minimises :math:`\\sum_i \\ell_i + \\|w\\|^2 / (2C)` (divided by N, which
-    does not move the minimum); the intercept is not penalised.
+    does not move the minimum); the intercept is not penalised. With K > 2
+    classes it is multinomial (softmax) regression, :math:`\\hat Y =
+    \\mathrm{softmax}(XW + b)` (Chapter 3, :ref:`sec-softmax`), with the
+    penalty :math:`\\|W\\|^2 / (2C)`, as scikit-learn's multinomial model.
 
     Parameters
     ----------
@@ -476,19 +552,27 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
     max_iter : int or None, default None
         Iteration limit; ``None`` means 100 for Newton and 10 000 for ``"gd"``.
     tol : float, default 1e-6
-        Newton stops when every entry of :math:`\\nabla J` is at most ``tol``
-        in absolute value; gradient descent uses Chapter 2's stopping rule.
+        Newton's gradient test: every entry of :math:`\\nabla J` at most ``tol``
+        in absolute value. It then keeps its last Hessian and takes a few more
+        cheap steps (one gradient each) while they shrink, which its quadratic
+        convergence turns into the minimiser to machine precision (about 1e-15
+        relative on standardised breast-cancer data). Gradient descent uses
+        Chapter 2's stopping rule.
 
     Attributes
     ----------
-    classes_ : ndarray of shape (2,)
-        The two labels, sorted; ``classes_[1]`` is the positive class.
-    coef_ : ndarray of shape (1, D)
-        The weights ``w`` (scikit-learn layout).
-    intercept_ : ndarray of shape (1,)
-        The intercept ``b`` (0.0 when ``fit_intercept=False``).
+    classes_ : ndarray of shape (K,)
+        The labels, sorted; with two, ``classes_[1]`` is the positive class.
+    coef_ : ndarray of shape (1, D) for two classes, (K, D) for K > 2
+        The weights ``w`` (scikit-learn layout: one row per class, or a single
+        row for the positive class). For K > 2 each column sums to zero over
+        the classes: adding one vector to every class's weights changes no
+        probability, and this is scikit-learn's choice among those equivalents.
+    intercept_ : ndarray of shape (1,) or (K,)
+        The intercept ``b`` (zeros when ``fit_intercept=False``); for K > 2 the
+        intercepts sum to zero.
     n_iter_ : int
-        Iterations the solver ran.
+        Iterations the solver ran (for Newton, the final cheap steps included).
     loss_curve_ : list of float
         The cost :math:`J` at the start and after each iteration.
     n_features_in_ : int
@@ -497,10 +581,10 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
     Warns
     -----
     SeparationWarning
-        ``C = inf`` and the training classes are linearly separable: the
-        maximum-likelihood estimate does not exist (the weights grow without
-        bound); the weights returned separate the data but their size is
-        arbitrary. Use a finite ``C``.
+        ``C = inf`` and the training classes are linearly separable (for K > 2:
+        all of them, or one class from all the others): the maximum-likelihood
+        estimate does not exist (the weights grow without bound); the weights
+        returned separate the data but their size is arbitrary. Use a finite ``C``.
     ConvergenceWarning
         The solver stopped at ``max_iter`` before meeting ``tol``; for
         ``"gd"`` the message says whether the learning rate is too large (the
@@ -539,11 +623,6 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
 
     _fitted_attributes = ("coef_",)
 
-    def __sklearn_tags__(self) -> Any:
-        tags = super().__sklearn_tags__()
-        tags.classifier_tags.multi_class = False  # pending numerics branch (multinomial)
-        return tags
-
     def _check_settings(self) -> tuple[float, int, float, float]:
         if not isinstance(self.fit_intercept, bool | np.bool_):
             raise TypeError(f"fit_intercept must be True or False, got {self.fit_intercept!r}")
@@ -557,138 +636,271 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
         tol = check_scalar(self.tol, "tol", low=0.0, finite=True)
         return C, max_iter, tol, lr
 
-    def fit(self, X: Any, y: Any) -> LogisticRegression:
-        """Fit ``w`` and ``b`` to ``X`` of shape (N, D) and labels ``y`` of shape (N,).
+    def fit(self, X: Any, y: Any, sample_weight: Any = None) -> LogisticRegression:
+        """Fit the weights and intercepts to ``X`` of shape (N, D) and labels ``y`` of shape (N,).
 
-        ``y`` may hold any two distinct values (numbers or strings); they are
-        sorted into ``classes_`` and the second one is the positive class.
+        ``y`` may hold any distinct values (numbers or strings); they are
+        sorted into ``classes_``. With two classes the model is binary
+        logistic regression and ``classes_[1]`` is the positive class; with
+        K > 2 it is softmax regression (Chapter 3, :ref:`sec-softmax`).
+
+        Parameters
+        ----------
+        X : array_like of shape (N, D)
+        y : array_like of shape (N,)
+        sample_weight : array_like of shape (N,), optional
+            Non-negative weight of each sample in the cost (default: all 1). A
+            weight of 0 is the same as leaving the sample out; an integer
+            weight ``m`` the same as repeating it ``m`` times.
 
         Returns
         -------
         self
+
+        Raises
+        ------
+        ValueError
+            For ``solver="gd"`` on data so large or small (beyond
+            :math:`2^{\\pm 200}`) that its arithmetic would overflow or
+            underflow; the message says by how much to scale ``X``. Newton
+            rescales such data itself, by a power of two (exact): ``tol`` then
+            applies to the gradient in the rescaled units.
         """
         C, max_iter, tol, lr = self._check_settings()
         X, y = check_X_y(X, y, y_numeric=False)
         classes, y_index = check_classification_targets(y, min_classes=2)
-        if len(classes) > 2:
-            raise ValueError(  # pending numerics branch (multinomial)
-                "Only binary classification is supported: LogisticRegression is a binary "
-                f"classifier, but y has {len(classes)} classes "
-                f"({classes.tolist()[:10]!r}); for more than two classes use softmax "
-                "regression (softmax_cross_entropy, Chapter 3)"
-            )
-        y01 = y_index.astype(np.float64)
-        X1 = _design(X, self.fit_intercept)
-        alpha = _penalty(X1.shape[1], C, self.fit_intercept)
-        theta0 = np.zeros(X1.shape[1])
+        sw = check_sample_weight(sample_weight, X.shape[0])
+        weight_scale = 1.0
+        if sw is not None:
+            X, y_index, sw = _drop_weightless(X, y_index, sw, classes)
+            # Weights of mean 1, and C multiplied by their mean m: sum_i s_i l_i + ||w||^2/(2C)
+            # is m times sum_i (s_i/m) l_i + ||w||^2/(2Cm), the same minimiser, and the cost
+            # keeps its unweighted scale (no overflow for huge weights).
+            top = sw.max()
+            mean = (sw / top).mean()
+            sw, weight_scale = sw / top / mean, 1.0 / top / mean
+        K, D = len(classes), X.shape[1]
         unpenalised = np.isinf(C)
 
+        # Exact change of units for data whose Hessian would overflow or underflow:
+        # column j of X' = 2^shift_j X has weight w'_j = 2^-shift_j w_j, and the penalty
+        # w_j^2 / (2C) becomes 4^shift_j w'_j^2 / (2C): a diagonal penalty, which J allows.
+        shift = safe_shift(X, axis=0)  # (D,), 0 for the columns of ordinary size
+        if np.any(shift):
+            X = _rescale_or_refuse(X, shift, C, self.solver)
+        X1 = _design(X, self.fit_intercept)
+        alpha = _penalty(X1.shape[1], C, self.fit_intercept) * weight_scale
+        alpha[:D] = np.ldexp(alpha[:D], 2 * shift)
+
+        if K == 2:
+            problem: _Binary | _Softmax = _Binary(X1, y_index.astype(np.float64), alpha, sw)
+            theta0 = np.zeros(X1.shape[1])
+        else:
+            problem = _Softmax(X1, y_index, K, alpha, sw)
+            theta0 = np.zeros((X1.shape[1], K))
         if self.solver == "newton":
-            theta, n_iter, converged, costs = _newton(
-                theta0, X1, y01, alpha, max_iter=max_iter, tol=tol, stop_if_separated=unpenalised
+            theta, n_iter, converged, costs = newton(
+                problem, theta0, max_iter=max_iter, tol=tol, stop_if_separated=unpenalised
             )
         else:
-            theta, n_iter, converged, costs = self._fit_gd(
-                X1, y01, alpha, theta0, lr, max_iter, tol, stop_if_separated=unpenalised
+            theta, n_iter, converged, costs = _fit_gd(
+                problem, theta0, lr, max_iter, tol, stop_if_separated=unpenalised
             )
-        # Whatever the solver reports, separated classes mean there is no minimum to report.
-        separated = unpenalised and _separates(theta, X1, y01)
+        if K > 2:
+            # The symmetric choice among the equivalent Theta (see _Softmax): every row sums
+            # to zero. Newton and gd keep it up to rounding; this removes the rounding.
+            theta = theta - theta.mean(axis=1, keepdims=True)
 
+        # Whatever the solver reports, separated classes mean there is no minimum to report.
+        separated = unpenalised and problem.separated(problem.logits(theta))
+        label = None  # with K > 2: a class separable from all the others
+        if unpenalised and not separated and K > 2:
+            k = _separable_class(X, y_index, K, self.fit_intercept)
+            separated, label = k is not None, None if k is None else classes[k].tolist()
+        if np.any(shift):  # back to the units of the caller's X, if float64 can hold them
+            scale = max(1.0, float(np.max(np.abs(problem.logits(theta)))))
+            theta = theta.copy()
+            theta[:D] = check_representable(
+                theta[:D], shift if K == 2 else shift[:, None], np.max(np.abs(X), axis=0), scale
+            )
+        top = float(np.max(np.abs(theta[:D]), initial=0.0))  # ||w||, safe from overflow
+        w_norm = top * float(np.linalg.norm(theta[:D] / top)) if top > 0.0 else 0.0
         if separated:
-            w_norm = float(np.linalg.norm(theta[: X.shape[1]]))
             warnings.warn(
-                "The two classes are linearly separable: the weights after "
-                f"{n_iter} iteration(s) (||w|| = {w_norm:.3g}) classify every training sample "
-                "correctly, and scaling them up always lowers the loss. The maximum-likelihood "
-                "estimate does not exist (the weights grow without bound), so these weights "
-                "are not a solution. Use a finite C (e.g. C=1.0) for a unique, finite fit.",
-                SeparationWarning,
-                stacklevel=2,
+                _separation_message(K, n_iter, w_norm, label), SeparationWarning, stacklevel=2
             )
         elif not converged:
-            w_norm = float(np.linalg.norm(theta[: X.shape[1]]))
-            advice = "Increase max_iter"
-            if self.solver == "gd":
-                # A cost that ends above its best value is oscillating: the step is
-                # too long, and more iterations will not help.
-                oscillating = costs[-1] > min(costs) * (1.0 + 1e-9)
-                advice = (
-                    f"The cost is not decreasing (last {costs[-1]:.6g}, best {min(costs):.6g}): "
-                    f"learning_rate={lr} is too large; use a smaller one"
-                    if oscillating
-                    else "Increase max_iter or the learning_rate"
-                )
-            if unpenalised and w_norm > 1e3:
-                advice += (
-                    f". The weights are large (||w|| = {w_norm:.3g}): the classes may be "
-                    "(nearly) separable, where only a finite C gives a finite solution"
-                )
-            warnings.warn(
-                f"solver={self.solver!r} stopped after {n_iter} iteration(s) "
-                f"(max_iter={max_iter}) before the gradient fell below tol={tol}. {advice}.",
-                ConvergenceWarning,
-                stacklevel=2,
-            )
+            self._warn_not_converged(costs, n_iter, max_iter, tol, lr, unpenalised, w_norm)
 
-        D = X.shape[1]
         self.classes_ = classes
-        self.coef_ = theta[:D].reshape(1, D)
-        self.intercept_ = np.array([theta[D] if self.fit_intercept else 0.0])
+        if K == 2:  # scikit-learn's binary layout: one row of weights
+            self.coef_ = theta[:D].reshape(1, D)
+            self.intercept_ = np.array([theta[D] if self.fit_intercept else 0.0])
+        else:
+            self.coef_ = np.ascontiguousarray(theta[:D].T)  # (K, D)
+            self.intercept_ = theta[D].copy() if self.fit_intercept else np.zeros(K)
         self.n_iter_ = int(n_iter)
         self.loss_curve_ = [float(c) for c in costs]
         self.n_features_in_ = D
         return self
 
-    def _fit_gd(
+    def _warn_not_converged(
         self,
-        X1: np.ndarray,
-        y: np.ndarray,
-        alpha: np.ndarray,
-        theta0: np.ndarray,
-        lr: float,
+        costs: list[float],
+        n_iter: int,
         max_iter: int,
         tol: float,
-        stop_if_separated: bool,
-    ) -> tuple[np.ndarray, int, bool, list[float]]:
-        """Chapter 2's ``gradient_descent`` on the cost :math:`J` of this chapter."""
-        with warnings.catch_warnings():
-            # fit() words its own warning (naming separation when that is the cause).
-            warnings.simplefilter("ignore", ConvergenceWarning)
-            result = gradient_descent(
-                lambda theta: _gradient(theta, X1, y, alpha),
-                theta0,
-                learning_rate=lr,
-                max_iter=max_iter,
-                tol=tol,
-                loss=lambda theta: _cost(theta, X1, y, alpha),
-                # Unpenalised and separated: no minimum to approach, so stop there.
-                callback=(lambda k, theta: _separates(theta, X1, y)) if stop_if_separated else None,
+        lr: float,
+        unpenalised: bool,
+        w_norm: float,
+    ) -> None:
+        advice = "Increase max_iter"
+        if self.solver == "gd":
+            # A cost that ends above its best value is oscillating: the step is
+            # too long, and more iterations will not help.
+            oscillating = costs[-1] > min(costs) * (1.0 + 1e-9)
+            advice = (
+                f"The cost is not decreasing (last {costs[-1]:.6g}, best {min(costs):.6g}): "
+                f"learning_rate={lr} is too large; use a smaller one"
+                if oscillating
+                else "Increase max_iter or the learning_rate"
             )
-        costs = [float(c) for c in result.history.loss]
-        return np.asarray(result.w, dtype=np.float64), int(result.n_iter), result.converged, costs
+        if unpenalised and w_norm > 1e3:
+            advice += (
+                f". The weights are large (||w|| = {w_norm:.3g}): the classes may be "
+                "(nearly) separable, where only a finite C gives a finite solution"
+            )
+        warnings.warn(
+            f"solver={self.solver!r} stopped after {n_iter} iteration(s) "
+            f"(max_iter={max_iter}) before the gradient fell below tol={tol}. {advice}.",
+            ConvergenceWarning,
+            stacklevel=3,
+        )
 
     def decision_function(self, X: Any) -> np.ndarray:
-        """Logits :math:`z = X w + b`, shape (N,); positive means ``classes_[1]``."""
+        """Logits :math:`z = X w + b`: shape (N,) for two classes (positive means
+        ``classes_[1]``), (N, K) for K > 2 (:math:`Z = XW + b`, one column per class).
+        """
         check_is_fitted(self)
         X = check_array(X, name="X", ndim=2)
         check_n_features(self, X)
-        return X @ self.coef_[0] + self.intercept_[0]
+        if len(self.classes_) == 2:
+            return X @ self.coef_[0] + self.intercept_[0]
+        return X @ self.coef_.T + self.intercept_
 
     def predict_proba(self, X: Any) -> np.ndarray:
-        """Class probabilities, shape (N, 2): columns :math:`1 - \\sigma(z)` and :math:`\\sigma(z)`.
+        """Class probabilities, shape (N, K), one column per class in ``classes_``.
 
-        The first column is computed as :math:`\\sigma(-z)` rather than
-        :math:`1 - \\sigma(z)`, which would round to 0 for large ``z``.
+        For two classes, the columns :math:`1 - \\sigma(z)` and
+        :math:`\\sigma(z)`; the first is computed as :math:`\\sigma(-z)` rather
+        than :math:`1 - \\sigma(z)`, which would round to 0 for large ``z``.
+        For more, :math:`\\hat Y = \\mathrm{softmax}(Z)` row by row.
         """
         z = self.decision_function(X)
+        if z.ndim == 2:
+            return softmax(z)
         return np.column_stack([sigmoid(-z), sigmoid(z)])
 
     def predict_log_proba(self, X: Any) -> np.ndarray:
-        """Log-probabilities, shape (N, 2), computed stably from the logits."""
+        """Log-probabilities, shape (N, K), computed stably from the logits."""
         z = self.decision_function(X)
+        if z.ndim == 2:
+            return log_softmax(z)
         return np.column_stack([log_sigmoid(-z), log_sigmoid(z)])
 
     def predict(self, X: Any) -> np.ndarray:
-        """Predicted labels, shape (N,): ``classes_[1]`` where :math:`z > 0`."""
+        """Predicted labels, shape (N,): the class with the largest logit."""
         z = self.decision_function(X)
+        if z.ndim == 2:
+            return self.classes_[np.argmax(z, axis=1)]
         return self.classes_[(z > 0).astype(np.int64)]
+
+
+def _drop_weightless(
+    X: np.ndarray, y_index: np.ndarray, sw: np.ndarray, classes: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Leave out the samples of weight 0 (exactly what such a weight means)."""
+    total = np.bincount(y_index, weights=sw, minlength=len(classes))
+    if np.any(total == 0.0):
+        k = int(np.argmax(total == 0.0))
+        raise ValueError(
+            f"class {classes[k].tolist()!r} has total sample_weight 0: its samples do not "
+            "count, so the model cannot learn it, yet it is among the labels of y. Give its "
+            "samples a positive weight, or remove them from y"
+        )
+    keep = sw > 0.0
+    return X[keep], y_index[keep], sw[keep]
+
+
+def _rescale_or_refuse(X: np.ndarray, shift: np.ndarray, C: float, solver: str) -> np.ndarray:
+    """``2^shift X`` (shifts per column) for Newton; else a ``ValueError`` saying how to scale."""
+    swamped = not np.isinf(C) and bool(np.any(2 * shift + np.frexp(1.0 / C)[1] > 1000))
+    # the column farthest from unit scale; for a swamping penalty, the smallest column
+    j = int(np.argmax(shift if swamped else np.abs(shift)))
+    where = f"column {j} of X" if X.shape[1] > 1 else "X"
+    magnitude = f"The entries of {where} reach {float(np.max(np.abs(X[:, j]))):.3g}"
+    if solver == "gd":
+        raise ValueError(
+            f"{magnitude}, so far from 1 that gradient descent's arithmetic would overflow "
+            "or underflow, and learning_rate is in the units of X, so it cannot be rescaled "
+            f"internally. Scale X first: standardise its columns, or at the least "
+            f"{scale_by(int(shift[j]), where)}. (solver='newton' rescales such data itself.)"
+        )
+    if swamped:
+        raise ValueError(
+            f"{magnitude}, so small that the penalty ||w||^2 / (2C) with C={C} outweighs "
+            f"the data by a factor of about 2**{2 * int(shift[j])}, and its weight cannot "
+            "change a logit at float64 precision. Scale X first: standardise its columns, "
+            f"or {scale_by(int(shift[j]), where)}."
+        )
+    return np.ldexp(X, shift)
+
+
+def _separation_message(K: int, n_iter: int, w_norm: float, label: Any = None) -> str:
+    """The SeparationWarning: all K classes separated, or (``label``) one from the rest."""
+    after = f"the weights after {n_iter} iteration(s) (||w|| = {w_norm:.3g}) "
+    if label is None:
+        what = "two" if K == 2 else str(K)
+        start = f"The {what} classes are linearly separable: {after}classify every training "
+        start += "sample correctly"
+    else:
+        start = (
+            f"Class {label!r} is linearly separable from the other classes (a hyperplane has "
+            f"all its samples on one side and every other sample on the other): {after}"
+            "follow that direction"
+        )
+    return (
+        start + ", and scaling them up always lowers the loss. The maximum-likelihood "
+        "estimate does not exist (the weights grow without bound), so these weights "
+        "are not a solution. Use a finite C (e.g. C=1.0) for a unique, finite fit."
+    )
+
+
+def _fit_gd(
+    problem: _Binary | _Softmax,
+    theta0: np.ndarray,
+    lr: float,
+    max_iter: int,
+    tol: float,
+    stop_if_separated: bool,
+) -> tuple[np.ndarray, int, bool, list[float]]:
+    """Chapter 2's ``gradient_descent`` on the cost :math:`J` of this chapter."""
+    with warnings.catch_warnings():
+        # fit() words its own warning (naming separation when that is the cause).
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        result = gradient_descent(
+            lambda theta: problem.gradient(problem.logits(theta), theta),
+            theta0,
+            learning_rate=lr,
+            max_iter=max_iter,
+            tol=tol,
+            loss=lambda theta: problem.cost(problem.logits(theta), theta),
+            # Unpenalised and separated: no minimum to approach, so stop there.
+            callback=(
+                (lambda k, theta: problem.separated(problem.logits(theta)))
+                if stop_if_separated
+                else None
+            ),
+        )
+    costs = [float(c) for c in result.history.loss]
+    return np.asarray(result.w, dtype=np.float64), int(result.n_iter), result.converged, costs

@@ -74,9 +74,7 @@ ESTIMATORS = [
 def expected_failed_checks(estimator):
     """Checks an estimator is expected to fail, each with the reason (see README.md).
 
-    None today. LogisticRegression is binary only until the numerics branch adds the
-    multinomial model; its ``multi_class`` tag says so (mlmath/logistic.py, marked
-    "pending numerics branch"), so the checks fit it on two classes rather than fail.
+    None: every estimator passes every check that applies to it.
     """
     return {}
 
@@ -334,8 +332,7 @@ def test_tags_say_what_each_estimator_is():
     assert all(is_classifier(m) and not is_regressor(m) for m in (log, mlp, cnn))
     assert get_tags(reg).target_tags.multi_output  # y of shape (N, K)
     assert not any(get_tags(m).target_tags.multi_output for m in (log, mlp, cnn))
-    assert not get_tags(log).classifier_tags.multi_class  # pending numerics branch
-    assert get_tags(mlp).classifier_tags.multi_class and get_tags(cnn).classifier_tags.multi_class
+    assert all(get_tags(m).classifier_tags.multi_class for m in (log, mlp, cnn))
     for model in (reg, log, mlp, cnn):
         tags = get_tags(model)
         assert tags.requires_fit and tags.target_tags.required and not tags.non_deterministic

@@ -12,6 +12,7 @@ from mlmath._validation import (
     check_is_fitted,
     check_option,
     check_random_state,
+    check_sample_weight,
     check_scalar,
     check_X_y,
 )
@@ -194,3 +195,18 @@ def test_check_sizes():
         check_sizes((4, 0), "hidden", example="(64,)")
     with pytest.raises(TypeError, match=r"such as \(64,\), got '64'"):
         check_sizes("64", "hidden", example="(64,)")
+
+
+def test_check_sample_weight():
+    assert check_sample_weight(None, 3) is None
+    sw = check_sample_weight([0, 1, 2], 3)
+    assert sw.dtype == np.float64 and sw.tolist() == [0.0, 1.0, 2.0]
+    for bad, error, message in [
+        ([1, 2], ValueError, "sample_weight has 2 entries but X has 3 rows"),
+        ([1, -1, 1], ValueError, r"non-negative, but 1 weight\(s\) are negative, the first at"),
+        ([0, 0, 0], ValueError, "sample_weight is zero for all 3 samples"),
+        ([1, np.inf, 1], ValueError, "sample_weight contains 1 infinite"),
+        ("abc", TypeError, "sample_weight must be an array of numbers"),
+    ]:
+        with pytest.raises(error, match=message):
+            check_sample_weight(bad, 3)
