@@ -9,6 +9,8 @@ templates and extensions the book does not own:
 * the colour-mode button is labelled "Color mode" while its icons carry titles ("Light",
   "Dark", "System Settings") that FontAwesome turns into visible-text titles: the icons lose
   their titles (they are decoration; the button's label names it);
+* MyST-NB's folded code cells label their ``<summary>`` "Toggle hidden content" while it
+  shows "Show code cell source": the label goes, so the name is the visible text;
 * the bibliography marks each entry ``role="doc-biblioentry"`` (a deprecated role) inside a
   ``role="list"``, which must own list items (``aria-required-children``): the entries become
   ``role="listitem"``.
@@ -27,12 +29,14 @@ _SEARCH_FIELD = re.compile(
     r' aria-label="Search"'
 )
 _BIBLIOENTRY = re.compile(r'role="doc-biblioentry"')
+_SUMMARY_LABEL = re.compile(r'<summary aria-label="Toggle hidden content">')
 _THEME_ICON_TITLE = re.compile(r'(<i class="theme-switch [^"]*"[^>]*?)\s+title="[^"]*"')
 
 
 def fix_markup(text: str) -> str:
     text = _SEARCH_FIELD.sub(r"\1", text)
     text = _THEME_ICON_TITLE.sub(r"\1", text)
+    text = _SUMMARY_LABEL.sub("<summary>", text)
     return _BIBLIOENTRY.sub('role="listitem"', text)
 
 

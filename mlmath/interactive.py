@@ -172,6 +172,7 @@ class Explorer:
         if index not in self._frames:
             fig = Figure(figsize=self.figsize, dpi=self.dpi, layout="constrained")
             self.draw(fig, **values)
+            _raise_small_text(fig, MIN_TEXT_PX * 72 / self.dpi)
             self._frames[index] = _to_png(fig, self.dpi)
             # measured after the figure was drawn, when its tick labels exist
             sizes = [
@@ -292,6 +293,27 @@ class Explorer:
                 "application/vnd.jupyter.widget-view+json"
             ]
         return bundle
+
+
+#: Smallest text an explorer frame draws, in pixels of the PNG. Frames are shown at their
+#: natural size on a phone (they scroll sideways there), so this is what a reader sees.
+MIN_TEXT_PX = 9.0
+
+
+def _raise_small_text(fig: Figure, min_pt: float) -> None:
+    """Enlarge every text of ``fig`` smaller than ``min_pt`` points (tick labels included)."""
+    fig.draw_without_rendering()  # creates the tick labels the figure will draw
+    for ax in fig.axes:
+        for axis in (ax.xaxis, ax.yaxis):
+            for which, ticks in (
+                ("major", axis.get_major_ticks()),
+                ("minor", axis.get_minor_ticks()),
+            ):
+                if ticks and ticks[0].label1.get_fontsize() < min_pt:
+                    ax.tick_params(axis=axis.axis_name, which=which, labelsize=min_pt)
+    for text in fig.findobj(Text):
+        if text.get_text().strip() and text.get_fontsize() < min_pt:
+            text.set_fontsize(min_pt)
 
 
 def _to_png(fig: Figure, dpi: int) -> bytes:

@@ -144,7 +144,7 @@ class _Images(HTMLParser):
 
 
 #: Alt text that is a file name or path, not a description of the figure.
-_ALT_IS_A_PATH = re.compile(r"[/\\]|\.(png|svg|jpe?g)$|^_images|^[\w-]+$", re.I)
+_ALT_IS_A_PATH = re.compile(r"^\S*\.(png|svg|jpe?g)$|_images/|^[\w./\\-]+$", re.I)
 
 
 @pytest.mark.parametrize("page", [p for p in PAGES if source_of(p).suffix == ".ipynb"])

@@ -130,3 +130,17 @@ def test_smallest_text_of_the_frames_is_measured():
     # 7 pt at 100 dpi is 9.7 px: the smallest text of any frame (the tick labels are 12 pt)
     assert explorer.min_font_px == pytest.approx(7 * 100 / 72)
     assert 'data-min-font-px="9.7"' in html
+
+
+def test_text_below_the_legible_size_is_enlarged():
+    def draw_tiny(fig, size):
+        ax = fig.subplots()
+        ax.set_title("title", fontsize=size)
+        ax.tick_params(labelsize=4)
+        ax.plot([0, 1], label="line")
+        ax.legend(fontsize=3)
+
+    explorer = Explorer(draw_tiny, {"size": [2.0, 20.0]}, dpi=72)
+    explorer.html()
+    # every title, tick label and legend entry drawn at >= 9 px
+    assert explorer.min_font_px == pytest.approx(9.0)
