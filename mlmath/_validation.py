@@ -50,6 +50,7 @@ def check_array(
     ndim: int | Sequence[int] = 2,
     allow_empty: bool = False,
     allow_nonfinite: bool = False,
+    allow_inf: bool = False,
 ) -> np.ndarray:
     """Convert ``X`` to a float64 array and check it.
 
@@ -65,6 +66,9 @@ def check_array(
         Whether an array with no elements is acceptable.
     allow_nonfinite : bool
         Whether NaN and infinity are acceptable.
+    allow_inf : bool
+        Whether :math:`\\pm\\infty` is acceptable (NaN still is not): for
+        logits, where :math:`-\\infty` is a probability of exactly 0.
 
     Returns
     -------
@@ -75,7 +79,9 @@ def check_array(
     Raises
     ------
     TypeError
-        If ``X`` is not numeric (strings, ``None``, arbitrary objects).
+        If ``X`` is not numeric: ``None``, strings (even ``"1.5"``: numbers
+        written as text are refused, as scikit-learn does, rather than
+        guessed at), complex numbers, arbitrary objects.
     ValueError
         If ``X`` has the wrong number of dimensions, is empty, or holds NaN or
         infinite values.
@@ -92,13 +98,20 @@ def check_array(
             f"{name} could not be turned into a rectangular array ({exc}); "
             "check that every row has the same length"
         ) from None
-    if arr.dtype.kind in "USO" or arr.dtype.kind == "V":
+    if arr.dtype.kind in "US" or (
+        arr.dtype.kind == "O" and any(isinstance(v, str | bytes) for v in arr.flat)
+    ):
+        raise TypeError(
+            f"{name} must hold numbers, but it holds strings (dtype {arr.dtype}), for example "
+            f"{arr.ravel()[:3].tolist()!r}; if they are numbers written as text, convert them "
+            f"first with np.asarray({name}, dtype=float)"
+        )
+    if arr.dtype.kind in "OV":
         try:
             arr = arr.astype(np.float64)
         except (TypeError, ValueError):
-            kind = "strings" if arr.dtype.kind in "US" else "non-numeric objects"
             raise TypeError(
-                f"{name} must hold numbers, but it holds {kind} "
+                f"{name} must hold numbers, but it holds non-numeric objects "
                 f"(dtype {arr.dtype}); for example {arr.ravel()[:3].tolist()!r}"
             ) from None
     elif arr.dtype.kind == "c":
@@ -123,7 +136,7 @@ def check_array(
     if not allow_empty and arr.size == 0:
         raise ValueError(f"{name} is empty (shape {arr.shape}); it needs at least one value")
     if not allow_nonfinite:
-        finite = np.isfinite(arr)
+        finite = ~np.isnan(arr) if allow_inf else np.isfinite(arr)
         if not finite.all():
             bad = np.argwhere(~finite)
             first = tuple(int(i) for i in bad[0])
@@ -134,7 +147,7 @@ def check_array(
             raise ValueError(
                 f"{name} contains {' and '.join(parts)} value(s), "
                 f"the first at index {first} (value {arr[first]}); "
-                "remove or impute them before fitting"
+                "remove or impute them"
             )
     return arr
 

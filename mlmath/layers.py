@@ -34,7 +34,7 @@ from typing import Any
 
 import numpy as np
 
-from .functional import sigmoid
+from .functional import _sigmoid
 
 __all__ = [
     "ACTIVATIONS",
@@ -136,7 +136,7 @@ def sigmoid_forward(Z: np.ndarray) -> tuple[np.ndarray, Any]:
 
     The stable :func:`mlmath.functional.sigmoid` is used, so large ``|Z|`` never overflows.
     """
-    A = sigmoid(Z)
+    A = _sigmoid(Z)
     return A, A
 
 

@@ -48,7 +48,7 @@ from ._validation import (
     check_X_y,
 )
 from .exceptions import ConvergenceWarning, SeparationWarning
-from .functional import log_sigmoid, log_softmax, sigmoid, softmax
+from .functional import _log_softmax, _sigmoid, log_sigmoid, sigmoid
 from .optim import gradient_descent
 
 __all__ = [
@@ -192,10 +192,10 @@ def softmax_cross_entropy(Z: Any, y_index: Any) -> tuple[float, np.ndarray]:
     y_index = _check_class_index(y_index, Z.shape[1])
     check_consistent_length(Z=Z, y_index=y_index)
     N = Z.shape[0]
-    log_P = log_softmax(Z)  # (N, C)
+    log_P = _log_softmax(Z)  # (N, C); Z was checked above
     rows = np.arange(N)
     loss = -float(log_P[rows, y_index].mean())
-    dZ = softmax(Z)  # (N, C)
+    dZ = np.exp(log_P)  # softmax(Z), (N, C)
     dZ[rows, y_index] -= 1.0
     dZ /= N
     return loss, dZ
@@ -259,7 +259,7 @@ def _cost_z(z: np.ndarray, theta: np.ndarray, y: np.ndarray, alpha: np.ndarray) 
 def _gradient_z(
     z: np.ndarray, theta: np.ndarray, X1: np.ndarray, y: np.ndarray, alpha: np.ndarray
 ) -> np.ndarray:
-    return (X1.T @ (sigmoid(z) - y) + alpha * theta) / len(y)
+    return (X1.T @ (_sigmoid(z) - y) + alpha * theta) / len(y)
 
 
 def _hessian_z(

@@ -677,9 +677,12 @@ def gradient_descent(
             v = beta * v - eta * g
             w = w + v
             k += 1
-            g = _eval_grad(grad, w)
-            L = _eval_loss(loss, w)
-            norm = float(np.linalg.norm(g))
+            if np.isfinite(w).all():
+                g = _eval_grad(grad, w)
+                L = _eval_loss(loss, w)
+                norm = float(np.linalg.norm(g))
+            else:  # overflowed: no gradient to take (a validating one would refuse w)
+                L, norm = (None if loss is None else math.nan), math.inf
             ws.append(w.copy())
             losses.append(L)
             norms.append(norm)
@@ -884,9 +887,12 @@ def minibatch_gradient_descent(
                     finite = False
                     break
             epoch += 1
-            g = _eval_grad(grad_batch, w, X, y)
-            L = _eval_loss(loss, w, X, y)
-            norm = float(np.linalg.norm(g))
+            if finite:
+                g = _eval_grad(grad_batch, w, X, y)
+                L = _eval_loss(loss, w, X, y)
+                norm = float(np.linalg.norm(g))
+            else:  # overflowed: no gradient to take
+                L, norm = (None if loss is None else math.nan), math.inf
             ws.append(w.copy())
             losses.append(L)
             norms.append(norm)
