@@ -22,6 +22,7 @@ import numpy as np
 from .exceptions import NotFittedError
 
 __all__ = [
+    "as_float_array",
     "check_X_y",
     "check_array",
     "check_classification_targets",
@@ -150,6 +151,20 @@ def check_array(
                 "remove or impute them"
             )
     return arr
+
+
+def as_float_array(X: Any, *, name: str) -> np.ndarray:
+    """The cheap check of a hot path (a layer's forward pass inside a training loop).
+
+    A float64 ndarray is returned as it is, its values unchecked (a diverging
+    network's NaN must reach the training loop, which reports it); anything
+    else goes through :func:`check_array` with any number of dimensions, so
+    ``None``, strings and objects get a ``TypeError`` that names ``name``.
+    Shapes are the caller's to check.
+    """
+    if type(X) is np.ndarray and X.dtype == np.float64:
+        return X
+    return check_array(X, name=name, ndim=range(0, 33), allow_nonfinite=True)
 
 
 def check_consistent_length(**arrays: np.ndarray) -> None:
