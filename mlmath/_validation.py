@@ -25,6 +25,7 @@ __all__ = [
     "as_float_array",
     "check_X_y",
     "check_array",
+    "check_callable",
     "check_classification_targets",
     "check_consistent_length",
     "check_is_fitted",
@@ -165,6 +166,14 @@ def as_float_array(X: Any, *, name: str) -> np.ndarray:
     if type(X) is np.ndarray and X.dtype == np.float64:
         return X
     return check_array(X, name=name, ndim=range(0, 33), allow_nonfinite=True)
+
+
+def check_callable(f: Any, name: str, *, optional: bool = False) -> None:
+    """Check that ``f`` is a function (or ``None``, when ``optional``)."""
+    if f is None and optional:
+        return
+    if not callable(f):
+        raise TypeError(f"{name} must be a function, got {type(f).__name__}: {_describe(f)}")
 
 
 def check_consistent_length(**arrays: np.ndarray) -> None:

@@ -51,6 +51,7 @@ from typing import Any
 import numpy as np
 
 from ._validation import (
+    as_float_array,
     check_array,
     check_classification_targets,
     check_consistent_length,
@@ -385,6 +386,7 @@ def output_loss(Z: np.ndarray, y_index: np.ndarray) -> tuple[float, np.ndarray]:
     dZ : ndarray, same shape as ``Z``
         :math:`(\\hat P - Y)/N` (Chapter 3, "More than two classes: softmax regression").
     """
+    Z = _check_scores(Z)
     if Z.shape[1] == 1:
         Z2 = np.hstack([np.zeros_like(Z), Z])
         loss, dZ2 = softmax_cross_entropy(Z2, y_index)
@@ -394,9 +396,17 @@ def output_loss(Z: np.ndarray, y_index: np.ndarray) -> tuple[float, np.ndarray]:
 
 def output_proba(Z: np.ndarray) -> np.ndarray:
     """Class probabilities (N, C) from output scores ``Z`` (see :func:`output_loss`)."""
+    Z = _check_scores(Z)
     if Z.shape[1] == 1:
         return softmax(np.hstack([np.zeros_like(Z), Z]))
     return softmax(Z)
+
+
+def _check_scores(Z: Any) -> np.ndarray:
+    Z = as_float_array(Z, name="Z")
+    if Z.ndim != 2:
+        raise ValueError(f"Z must be 2-D, (N, C) scores or (N, 1), but it has shape {Z.shape}")
+    return Z
 
 
 def _penalised(model: Sequential) -> list[tuple[np.ndarray, np.ndarray]]:
@@ -425,6 +435,11 @@ def loss_and_gradients(
         The objective; NaN or infinite if the network has diverged (then no
         backward pass is run and ``grads`` are stale).
     """
+    if not isinstance(model, Sequential):
+        raise TypeError(f"model must be a mlmath.network.Sequential, got {type(model).__name__}")
+    X = as_float_array(X, name="X")
+    if X.ndim < 2:
+        raise ValueError(f"X must hold one sample per row, (N, ...), but it has shape {X.shape}")
     n = X.shape[0]
     with np.errstate(all="ignore"):
         Z = model.forward(X, training=True)

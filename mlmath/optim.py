@@ -32,7 +32,14 @@ from typing import Any
 
 import numpy as np
 
-from ._validation import check_array, check_random_state, check_scalar, check_X_y
+from ._validation import (
+    as_float_array,
+    check_array,
+    check_callable,
+    check_random_state,
+    check_scalar,
+    check_X_y,
+)
 from .exceptions import DivergenceError
 
 __all__ = [
@@ -64,7 +71,8 @@ def mse_loss(w: np.ndarray, X: np.ndarray, y: np.ndarray) -> float:
     """Mean squared error as a function of the weights, :math:`L(w) = \\frac1N \\|Xw - y\\|^2`.
 
     The loss of Chapter 1 seen as a function of ``w``, which is what gradient
-    descent minimises. No validation: it sits in the inner loop.
+    descent minimises. It sits in the inner loop, so it checks only what is
+    cheap: numeric arrays whose shapes fit (``_check_mse``).
 
     Parameters
     ----------
@@ -72,8 +80,25 @@ def mse_loss(w: np.ndarray, X: np.ndarray, y: np.ndarray) -> float:
     X : ndarray of shape (N, D)
     y : ndarray of shape (N,) or (N, K)
     """
+    w, X, y = _check_mse(w, X, y)
     r = X @ w - y  # residuals, (N,) or (N, K); for K targets the squares are summed over them
     return float(np.sum(r * r)) / X.shape[0]
+
+
+def _check_mse(w: Any, X: Any, y: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Cheap checks for the inner loop: numeric arrays, and shapes that fit together."""
+    w, X, y = as_float_array(w, name="w"), as_float_array(X, name="X"), as_float_array(y, name="y")
+    if X.ndim != 2 or w.ndim not in (1, 2) or w.shape[0] != X.shape[1]:
+        raise ValueError(
+            f"X must be 2-D (N, D) and w of shape (D,) or (D, K), got X of shape {X.shape} and "
+            f"w of shape {w.shape}"
+        )
+    if y.ndim != w.ndim or y.shape[0] != X.shape[0] or y.shape[1:] != w.shape[1:]:
+        raise ValueError(
+            f"y has shape {y.shape}, but X of shape {X.shape} and w of shape {w.shape} predict "
+            f"shape {(X.shape[0], *w.shape[1:])}"
+        )
+    return w, X, y
 
 
 def mse_gradient(w: np.ndarray, X: np.ndarray, y: np.ndarray) -> np.ndarray:
@@ -91,6 +116,7 @@ def mse_gradient(w: np.ndarray, X: np.ndarray, y: np.ndarray) -> np.ndarray:
     -------
     ndarray, same shape as ``w``
     """
+    w, X, y = _check_mse(w, X, y)
     return (2.0 / X.shape[0]) * (X.T @ (X @ w - y))
 
 
@@ -216,13 +242,6 @@ def _check_learning_rate(learning_rate: Any) -> float:
 def _check_momentum(momentum: Any) -> float:
     # beta = 1 never forgets a step (no damping); beta < 0 is not heavy ball.
     return check_scalar(momentum, "momentum", low=0.0, high=1.0, include_high=False)
-
-
-def _check_callable(f: Any, name: str, optional: bool = False) -> None:
-    if f is None and optional:
-        return
-    if not callable(f):
-        raise TypeError(f"{name} must be a function, got {type(f).__name__}")
 
 
 def _eval_grad(grad: Callable[..., Any], w: np.ndarray, *args: Any) -> np.ndarray:
@@ -653,9 +672,9 @@ def gradient_descent(
     >>> res.converged, bool(np.allclose(res.w, 0.0))
     (True, True)
     """
-    _check_callable(grad, "grad")
-    _check_callable(loss, "loss", optional=True)
-    _check_callable(callback, "callback", optional=True)
+    check_callable(grad, "grad")
+    check_callable(loss, "loss", optional=True)
+    check_callable(callback, "callback", optional=True)
     eta = _check_learning_rate(learning_rate)
     max_iter = check_scalar(max_iter, "max_iter", kind=int, low=1)
     tol = check_scalar(tol, "tol", low=0.0)
@@ -837,8 +856,8 @@ def minibatch_gradient_descent(
         (``batch_size = N``) also a run that oscillates in a bounded cycle, as
         in :func:`gradient_descent`.
     """
-    _check_callable(grad_batch, "grad_batch")
-    _check_callable(loss, "loss", optional=True)
+    check_callable(grad_batch, "grad_batch")
+    check_callable(loss, "loss", optional=True)
     X, y = check_X_y(X, y, y_ndim=(1, 2))
     N, D = X.shape
     eta = _check_learning_rate(learning_rate)
