@@ -14,7 +14,8 @@ exists the input is refused with a ``ValueError`` that names the row: two or
 more :math:`+\\infty` in one row (which of them wins depends on how they were
 reached), or a row that is all :math:`-\\infty` (no class has any
 probability). NaN, ``None``, strings, complex numbers and empty arrays are
-refused as well (:func:`mlmath._validation.check_array`), never turned into NaN.
+refused as well, with a ``TypeError`` or ``ValueError`` that names the argument,
+never turned into NaN.
 
 The public functions validate their input; the training loops of the
 estimators call the unchecked ``_sigmoid`` and ``_log_softmax``.

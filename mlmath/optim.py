@@ -374,8 +374,8 @@ def _stack_history(ws: list[np.ndarray], losses: list[float | None], norms: list
 #: Longest period, in steps, that the bounded-cycle test looks for.
 MAX_CYCLE_PERIOD = 8
 
-#: The iterates close a cycle of period ``p`` when :math:`\\|w_k - w_{k-p}\\|` is at
-#: most this fraction of the step :math:`\\|w_k - w_{k-1}\\|`, on ``3p`` consecutive
+#: The iterates close a cycle of period ``p`` when :math:`\|w_k - w_{k-p}\|` is at
+#: most this fraction of the step :math:`\|w_k - w_{k-1}\|`, on ``3p`` consecutive
 #: steps; and a loss has stopped decreasing when a window of steps lowers its
 #: best value by less than this fraction of its oscillation.
 CYCLE_CLOSURE = 1e-3
