@@ -441,10 +441,19 @@ class _CycleWatch:
         self.peak: np.ndarray | None = None  # where the confirming curvature was found
 
     def update(
-        self, k: int, ws: list[np.ndarray], losses: list[float | None], norms: list[float]
+        self,
+        k: int,
+        ws: list[np.ndarray],
+        losses: list[float | None],
+        norms: list[float],
+        step: np.ndarray,
     ) -> int | None:
-        """Record step ``k``; return the period (0: none found) if the run is trapped."""
-        self.steps.append(float(np.linalg.norm(ws[-1] - ws[-2])))
+        """Record step ``k`` (``step`` is w_k - w_{k-1}); return the period if trapped.
+
+        The period is 0 when the run is trapped without a period of at most
+        :data:`MAX_CYCLE_PERIOD`.
+        """
+        self.steps.append(math.sqrt(float(np.vdot(step, step))))  # cheaper than np.linalg.norm
         if k < self.next_check:
             return None
         period = self._candidate(k, ws, losses, norms)
@@ -460,8 +469,6 @@ class _CycleWatch:
         self, k: int, ws: list[np.ndarray], losses: list[float | None], norms: list[float]
     ) -> int | None:
         steps = self.steps
-        if not steps[k] > 1e3 * _EPS * max(float(np.linalg.norm(ws[k])), _TINY):
-            return None  # steps at the rounding floor: converged, not cycling
         has_loss = losses[0] is not None
         for p in range(2, MAX_CYCLE_PERIOD + 1):
             R = 3 * p
@@ -469,6 +476,8 @@ class _CycleWatch:
                 break
             if abs(norms[k] - norms[k - p]) > CYCLE_CLOSURE * norms[k]:
                 continue  # the gradient norms do not repeat: not this period
+            if self._at_rounding_floor(k, ws):
+                return None
             if all(
                 np.linalg.norm(ws[j] - ws[j - p]) <= CYCLE_CLOSURE * steps[j]
                 for j in range(k - R + 1, k + 1)
@@ -479,13 +488,18 @@ class _CycleWatch:
                     return None  # repeating, but still growing or improving: wait
                 return p
         W = _STALL_WINDOW
-        if has_loss and k + 1 >= 2 * W:
+        # A stalled orbit stays stalled: looking once per window is enough.
+        if has_loss and k + 1 >= 2 * W and k % W == 0 and not self._at_rounding_floor(k, ws):
             recent = steps[k + 1 - 2 * W : k + 1]
             # Steps that keep their size (neither settling into a minimum nor blowing up).
             if _stalled(losses[k + 1 - 2 * W : k + 1]) and _bounded(recent):
                 if np.mean(recent[W:]) >= 0.5 * np.mean(recent[:W]):
                     return _APERIODIC
         return None
+
+    def _at_rounding_floor(self, k: int, ws: list[np.ndarray]) -> bool:
+        """Steps of a few ulps: a converged run flipping between floats, not a cycle."""
+        return not self.steps[k] > 1e3 * _EPS * max(float(np.linalg.norm(ws[k])), _TINY)
 
     def _confirm(self, ws: list[np.ndarray], period: int) -> np.ndarray | None:
         """The point of largest curvature along the last steps, if it is past the critical one."""
@@ -696,7 +710,8 @@ def gradient_descent(
             v = beta * v - eta * g
             w = w + v
             k += 1
-            if np.isfinite(w).all():
+            finite = bool(np.isfinite(w).all())
+            if finite:
                 g = _eval_grad(grad, w)
                 L = _eval_loss(loss, w)
                 norm = float(np.linalg.norm(g))
@@ -705,7 +720,7 @@ def gradient_descent(
             ws.append(w.copy())
             losses.append(L)
             norms.append(norm)
-            finite = np.isfinite(w).all() and math.isfinite(norm)
+            finite = finite and math.isfinite(norm)
             finite = finite and (L is None or math.isfinite(L))
             # A blow-up sets a new record; a bounded orbit escaping from near a
             # stationary point grows a thousandfold too, but to sizes it has seen.
@@ -731,7 +746,7 @@ def gradient_descent(
                 # minimum and grow again while converging: they are measured from w0.
                 min_norm = min(min_norm, norm)
             converged = norm <= tol
-            period = None if converged else watch.update(k, ws, losses, norms)
+            period = None if converged else watch.update(k, ws, losses, norms, v)
             if period is not None:
                 raise watch.error(
                     "gradient descent", k, period, ws, losses, norms, critical_learning_rate
@@ -934,7 +949,9 @@ def minibatch_gradient_descent(
                     y,
                 )
             converged = norm <= tol
-            period = None if converged or watch is None else watch.update(epoch, ws, losses, norms)
+            period = (
+                None if converged or watch is None else watch.update(epoch, ws, losses, norms, v)
+            )
             if period is not None:
                 raise watch.error(
                     "mini-batch gradient descent",
