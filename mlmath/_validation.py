@@ -111,10 +111,11 @@ def check_array(
     if arr.dtype.kind in "OV":
         try:
             arr = arr.astype(np.float64)
-        except (TypeError, ValueError):
+        except (TypeError, ValueError) as exc:
+            # numpy's reason is kept: scikit-learn's estimator checks look for it.
             raise TypeError(
                 f"{name} must hold numbers, but it holds non-numeric objects "
-                f"(dtype {arr.dtype}); for example {arr.ravel()[:3].tolist()!r}"
+                f"(dtype {arr.dtype}); for example {arr.ravel()[:3].tolist()!r} ({exc})"
             ) from None
     elif arr.dtype.kind == "c":
         raise TypeError(f"{name} must hold real numbers, got complex dtype {arr.dtype}")
