@@ -171,7 +171,7 @@ def check_function(
     name : str, optional
         What to call the function in messages (default: its ``__name__``).
     rtol, atol : float
-        Tolerances of :func:`numpy.allclose`.
+        Tolerances of ``numpy.allclose``.
 
     Returns
     -------
