@@ -31,8 +31,10 @@ import numpy as np
 from .exceptions import DataConversionWarning, DataTypeError, NotFittedError
 
 __all__ = [
+    "as_float_array",
     "check_X_y",
     "check_array",
+    "check_callable",
     "check_classification_targets",
     "check_consistent_length",
     "check_is_fitted",
@@ -60,6 +62,7 @@ def check_array(
     ndim: int | Sequence[int] = 2,
     allow_empty: bool = False,
     allow_nonfinite: bool = False,
+    allow_inf: bool = False,
 ) -> np.ndarray:
     """Convert ``X`` to a float64 array and check it.
 
@@ -75,6 +78,9 @@ def check_array(
         Whether an array with no elements is acceptable.
     allow_nonfinite : bool
         Whether NaN and infinity are acceptable.
+    allow_inf : bool
+        Whether :math:`\\pm\\infty` is acceptable (NaN still is not): for
+        logits, where :math:`-\\infty` is a probability of exactly 0.
 
     Returns
     -------
@@ -85,7 +91,9 @@ def check_array(
     Raises
     ------
     TypeError
-        If ``X`` is not numeric (strings, ``None``, arbitrary objects).
+        If ``X`` is not numeric: ``None``, strings (even ``"1.5"``: numbers
+        written as text are refused, as scikit-learn does, rather than
+        guessed at), complex numbers, arbitrary objects.
     ValueError
         If ``X`` has the wrong number of dimensions, is empty, or holds NaN or
         infinite values.
@@ -107,13 +115,21 @@ def check_array(
             f"{name} could not be turned into a rectangular array ({exc}); "
             "check that every row has the same length"
         ) from None
-    if arr.dtype.kind in "USO" or arr.dtype.kind == "V":
+    if arr.dtype.kind in "US" or (
+        arr.dtype.kind == "O" and any(isinstance(v, str | bytes) for v in arr.flat)
+    ):
+        raise TypeError(
+            f"{name} must hold numbers, but it holds strings (dtype {arr.dtype}), for example "
+            f"{arr.ravel()[:3].tolist()!r}; if they are numbers written as text, convert them "
+            f"first with np.asarray({name}, dtype=float)"
+        )
+    if arr.dtype.kind in "OV":
         try:
             arr = arr.astype(np.float64)
         except (TypeError, ValueError) as exc:
-            kind = "strings" if arr.dtype.kind in "US" else "non-numeric objects"
+            # numpy's reason is kept: scikit-learn's estimator checks look for it.
             raise TypeError(
-                f"{name} must hold numbers, but it holds {kind} "
+                f"{name} must hold numbers, but it holds non-numeric objects "
                 f"(dtype {arr.dtype}); for example {arr.ravel()[:3].tolist()!r} ({exc})"
             ) from None
     elif arr.dtype.kind == "c":
@@ -148,7 +164,7 @@ def check_array(
             )
         raise ValueError(f"{name} is empty (shape {arr.shape}); it needs at least one value")
     if not allow_nonfinite:
-        finite = np.isfinite(arr)
+        finite = ~np.isnan(arr) if allow_inf else np.isfinite(arr)
         if not finite.all():
             bad = np.argwhere(~finite)
             first = tuple(int(i) for i in bad[0])
@@ -159,7 +175,7 @@ def check_array(
             raise ValueError(
                 f"{name} contains {' and '.join(parts)} value(s), "
                 f"the first at index {first} (value {arr[first]}); "
-                "remove or impute them before fitting"
+                "remove or impute them"
             )
     return arr
 
@@ -167,6 +183,28 @@ def check_array(
 def _is_sparse(X: Any) -> bool:
     """True for scipy's sparse matrices and arrays, recognised without importing scipy."""
     return type(X).__module__.startswith("scipy.sparse") and hasattr(X, "toarray")
+
+
+def as_float_array(X: Any, *, name: str) -> np.ndarray:
+    """The cheap check of a hot path (a layer's forward pass inside a training loop).
+
+    A float64 ndarray is returned as it is, its values unchecked (a diverging
+    network's NaN must reach the training loop, which reports it); anything
+    else goes through :func:`check_array` with any number of dimensions, so
+    ``None``, strings and objects get a ``TypeError`` that names ``name``.
+    Shapes are the caller's to check.
+    """
+    if type(X) is np.ndarray and X.dtype == np.float64:
+        return X
+    return check_array(X, name=name, ndim=range(0, 33), allow_nonfinite=True)
+
+
+def check_callable(f: Any, name: str, *, optional: bool = False) -> None:
+    """Check that ``f`` is a function (or ``None``, when ``optional``)."""
+    if f is None and optional:
+        return
+    if not callable(f):
+        raise TypeError(f"{name} must be a function, got {type(f).__name__}: {_describe(f)}")
 
 
 def check_consistent_length(**arrays: np.ndarray) -> None:

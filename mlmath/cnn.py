@@ -20,7 +20,13 @@ from typing import Any
 
 import numpy as np
 
-from ._validation import check_option, check_random_state, check_scalar, check_sizes
+from ._validation import (
+    as_float_array,
+    check_option,
+    check_random_state,
+    check_scalar,
+    check_sizes,
+)
 from .conv import (
     _avgpool2d_backward,
     _avgpool2d_forward,
@@ -103,6 +109,7 @@ class Conv2D(Layer):
 
     def forward(self, X: np.ndarray, training: bool = True) -> np.ndarray:
         W, b = self.params["W"], self.params["b"]
+        X = as_float_array(X, name="X")
         _check_conv_shapes(X, W, b, self.stride, self.padding)  # cheap: shapes only
         out, self._cache = _conv2d_forward(X, W, b, self.stride, self.padding)
         return out
@@ -143,6 +150,7 @@ class _Pool2D(Layer):
         self._cache: Any = None
 
     def forward(self, X: np.ndarray, training: bool = True) -> np.ndarray:
+        X = as_float_array(X, name="X")
         _check_pool(X, self.size, self.stride)
         out, self._cache = self._forward(X, self.size, self.stride)
         return out
@@ -182,6 +190,9 @@ class Flatten(Layer):
         self._cache: Any = None
 
     def forward(self, X: np.ndarray, training: bool = True) -> np.ndarray:
+        X = as_float_array(X, name="X")
+        if X.ndim < 2:
+            raise ValueError(f"Flatten needs X of shape (N, ...), a sample per row; got {X.shape}")
         self._cache = X.shape
         return X.reshape(X.shape[0], -1)
 

@@ -27,10 +27,12 @@ receptive field unrolled into a row of a matrix) and one matrix multiply.
 
 from __future__ import annotations
 
+from typing import Any, NamedTuple
+
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from ._validation import check_array, check_scalar
+from ._validation import _describe, check_array, check_scalar
 
 __all__ = [
     "avgpool2d_backward",
@@ -44,6 +46,53 @@ __all__ = [
     "maxpool2d_backward",
     "maxpool2d_forward",
 ]
+
+
+# --------------------------------------------------------------------------- caches
+
+
+class _ConvCache(NamedTuple):
+    """What :func:`conv2d_forward` passes to :func:`conv2d_backward`."""
+
+    x_shape: tuple[int, ...]
+    cols: np.ndarray  # im2col of the input, (N*H_out*W_out, HH*WW*C)
+    w: np.ndarray
+    stride: int
+    padding: int
+
+
+class _MaxPoolCache(NamedTuple):
+    """What :func:`maxpool2d_forward` passes to :func:`maxpool2d_backward`."""
+
+    x_shape: tuple[int, ...]
+    arg: np.ndarray  # position of each window's maximum, (N, C, H_out, W_out)
+    size: int
+    stride: int
+
+
+class _AvgPoolCache(NamedTuple):
+    """What :func:`avgpool2d_forward` passes to :func:`avgpool2d_backward`."""
+
+    x_shape: tuple[int, ...]
+    size: int
+    stride: int
+
+
+_CACHE_OF = {
+    _ConvCache: "conv2d_forward",
+    _MaxPoolCache: "maxpool2d_forward",
+    _AvgPoolCache: "avgpool2d_forward",
+}
+
+
+def _check_cache(cache: Any, kind: type) -> None:
+    """A backward function needs the cache of its own forward function."""
+    if isinstance(cache, kind):
+        return
+    got = f"the cache of {_CACHE_OF[type(cache)]}" if type(cache) in _CACHE_OF else _describe(cache)
+    raise TypeError(
+        f"cache must be the cache returned by {_CACHE_OF[kind]} (its second output), got {got}"
+    )
 
 
 # --------------------------------------------------------------------------- checks
@@ -64,11 +113,33 @@ def conv_output_size(n: int, k: int, stride: int = 1, padding: int = 0) -> int:
     Returns
     -------
     int
-        The number of window positions; derived in Chapter 5, :ref:`sec-conv-output-size`.
-        When ``stride`` does not divide ``n + 2 * padding - k`` the last rows and
-        columns that no window reaches are dropped (the floor).
+        The number of window positions, at least 1; derived in Chapter 5,
+        :ref:`sec-conv-output-size`. When ``stride`` does not divide
+        ``n + 2 * padding - k`` the last rows and columns that no window
+        reaches are dropped (the floor).
+
+    Raises
+    ------
+    ValueError
+        ``n`` or ``k`` below 1, ``stride`` below 1, ``padding`` below 0, or a
+        window longer than the padded input (the formula would give 0 or less).
+    TypeError
+        A size that is not an integer.
     """
-    return (n + 2 * padding - k) // stride + 1
+    n = check_scalar(n, "n", kind=int, low=1)
+    k = check_scalar(k, "k", kind=int, low=1)
+    stride, padding = _check_stride_padding(stride, padding)
+    if k > n + 2 * padding:
+        raise ValueError(
+            f"the window k={k} is longer than the padded input n + 2 * padding = "
+            f"{n} + 2 * {padding} = {n + 2 * padding}: no window position fits"
+        )
+    return _output_size(n, k, stride, padding)
+
+
+def _output_size(n: int, k: int, S: int, P: int) -> int:
+    # Unchecked: the callers have validated the shapes.
+    return (n + 2 * P - k) // S + 1
 
 
 def _check_stride_padding(stride: int, padding: int) -> tuple[int, int]:
@@ -169,7 +240,7 @@ def conv2d_naive(
     x, w, b, S, P = _validate_conv(x, w, b, stride, padding)
     N, _, H, W = x.shape
     F, _, HH, WW = w.shape
-    H_out, W_out = conv_output_size(H, HH, S, P), conv_output_size(W, WW, S, P)
+    H_out, W_out = _output_size(H, HH, S, P), _output_size(W, WW, S, P)
     x_pad = np.pad(x, ((0, 0), (0, 0), (P, P), (P, P)))
     out = np.empty((N, F, H_out, W_out))
     for n in range(N):
@@ -223,15 +294,38 @@ def im2col(x: np.ndarray, HH: int, WW: int, stride: int = 1, padding: int = 0) -
     _check_ndim(x, "x", 4, "(N, C, H, W)")
     HH = check_scalar(HH, "HH", kind=int, low=1)
     WW = check_scalar(WW, "WW", kind=int, low=1)
-    _check_conv_shapes(x, np.empty((1, x.shape[1], HH, WW)), np.empty(1), S, P)
+    _check_window(HH, WW, x.shape, P, "x of shape")
     return _im2col(x, HH, WW, S, P)
+
+
+def _check_window(HH: int, WW: int, x_shape: tuple[int, ...], P: int, what: str) -> None:
+    H, W = x_shape[2:]
+    if HH > H + 2 * P or WW > W + 2 * P:
+        raise ValueError(
+            f"kernel larger than the padded input: a {HH}x{WW} window does not fit in the "
+            f"images of {what} {tuple(x_shape)} "
+            f"padded by {P} ({H + 2 * P}x{W + 2 * P})"
+        )
+
+
+def _check_x_shape(x_shape: Any) -> tuple[int, int, int, int]:
+    """``x_shape`` must be a shape (N, C, H, W): four positive integers."""
+    ok = isinstance(x_shape, tuple | list) and len(x_shape) == 4
+    ok = ok and all(isinstance(v, int | np.integer) and not isinstance(v, bool) for v in x_shape)
+    if not ok or min(x_shape) < 1:
+        raise ValueError(
+            "x_shape must be the shape (N, C, H, W) of the input that im2col unrolled: four "
+            f"positive integers, got {_describe(x_shape)}"
+        )
+    N, C, H, W = (int(v) for v in x_shape)
+    return N, C, H, W
 
 
 def _col2im(
     dcols: np.ndarray, x_shape: tuple[int, ...], HH: int, WW: int, S: int, P: int
 ) -> np.ndarray:
     N, C, H, W = x_shape
-    H_out, W_out = conv_output_size(H, HH, S, P), conv_output_size(W, WW, S, P)
+    H_out, W_out = _output_size(H, HH, S, P), _output_size(W, WW, S, P)
     dcols = dcols.reshape(N, H_out, W_out, HH, WW, C)
     # Accumulate in (N, H, W, C) layout, like im2col: each slice added below
     # moves runs of C contiguous numbers.
@@ -270,8 +364,11 @@ def col2im(
     """
     S, P = _check_stride_padding(stride, padding)
     dcols = check_array(dcols, name="dcols", ndim=2)
-    N, C, H, W = (int(v) for v in x_shape)
-    H_out, W_out = conv_output_size(H, HH, S, P), conv_output_size(W, WW, S, P)
+    N, C, H, W = _check_x_shape(x_shape)
+    HH = check_scalar(HH, "HH", kind=int, low=1)
+    WW = check_scalar(WW, "WW", kind=int, low=1)
+    _check_window(HH, WW, (N, C, H, W), P, "x_shape")
+    H_out, W_out = _output_size(H, HH, S, P), _output_size(W, WW, S, P)
     expected = (N * H_out * W_out, HH * WW * C)
     if dcols.shape != expected:
         raise ValueError(
@@ -284,13 +381,12 @@ def col2im(
 def _conv2d_forward(x, w, b, S, P):
     N, _, H, W = x.shape
     F, _, HH, WW = w.shape
-    H_out, W_out = conv_output_size(H, HH, S, P), conv_output_size(W, WW, S, P)
+    H_out, W_out = _output_size(H, HH, S, P), _output_size(W, WW, S, P)
     cols = _im2col(x, HH, WW, S, P)  # (N*H_out*W_out, HH*WW*C)
     out = cols @ _filter_matrix(w).T  # the one matrix multiply: (N*H_out*W_out, F)
     out += b
     out = np.ascontiguousarray(out.reshape(N, H_out, W_out, F).transpose(0, 3, 1, 2))
-    cache = (x.shape, cols, w, S, P)
-    return out, cache
+    return out, _ConvCache(x.shape, cols, w, S, P)
 
 
 def conv2d_forward(
@@ -358,7 +454,7 @@ def _input_gradient(dout_mat, w, x_shape, S, P):
     """
     N, C, H, W = x_shape
     HH, WW = w.shape[2:]
-    H_out, W_out = conv_output_size(H, HH, S, P), conv_output_size(W, WW, S, P)
+    H_out, W_out = _output_size(H, HH, S, P), _output_size(W, WW, S, P)
     dx_pad = np.zeros((N, H + 2 * P, W + 2 * P, C))  # channels last, as in _col2im
     for p in range(HH):
         for q in range(WW):
@@ -375,7 +471,7 @@ def conv2d_backward(dout: np.ndarray, cache: tuple) -> tuple[np.ndarray, np.ndar
     dout : ndarray of shape (N, F, H_out, W_out)
         Upstream gradient :math:`\\partial L / \\partial out`.
     cache : tuple
-        From :func:`conv2d_forward`.
+        From :func:`conv2d_forward` (a ``TypeError`` says so if it is not).
 
     Returns
     -------
@@ -393,10 +489,11 @@ def conv2d_backward(dout: np.ndarray, cache: tuple) -> tuple[np.ndarray, np.ndar
     -----
     Derived in Chapter 5, :ref:`sec-conv-backprop`.
     """
+    _check_cache(cache, _ConvCache)
     x_shape, _, w, S, P = cache
     N, _, H, W = x_shape
     F, _, HH, WW = w.shape
-    expected = (N, F, conv_output_size(H, HH, S, P), conv_output_size(W, WW, S, P))
+    expected = (N, F, _output_size(H, HH, S, P), _output_size(W, WW, S, P))
     dout = check_array(dout, name="dout", ndim=range(0, 8))
     if dout.shape != expected:
         raise ValueError(f"dout has shape {dout.shape} but the forward output had shape {expected}")
@@ -417,7 +514,7 @@ def _maxpool2d_forward(x, size, S):
     flat = windows.reshape(N, C, H_out, W_out, size * size)
     arg = flat.argmax(axis=-1)  # which of the size*size offsets won (first one on ties)
     out = np.take_along_axis(flat, arg[..., None], axis=-1)[..., 0]
-    return out, (x.shape, arg, size, S)
+    return out, _MaxPoolCache(x.shape, arg, size, S)
 
 
 def maxpool2d_forward(x: np.ndarray, size: int = 2, stride: int = 2) -> tuple[np.ndarray, tuple]:
@@ -477,7 +574,7 @@ def maxpool2d_backward(dout: np.ndarray, cache: tuple) -> np.ndarray:
     ----------
     dout : ndarray of shape (N, C, H_out, W_out)
     cache : tuple
-        From :func:`maxpool2d_forward`.
+        From :func:`maxpool2d_forward` (a ``TypeError`` says so if it is not).
 
     Returns
     -------
@@ -490,7 +587,8 @@ def maxpool2d_backward(dout: np.ndarray, cache: tuple) -> np.ndarray:
     -----
     Derived in Chapter 5, :ref:`sec-conv-pooling`.
     """
-    _, arg, _, _ = cache
+    _check_cache(cache, _MaxPoolCache)
+    arg = cache.arg
     dout = check_array(dout, name="dout", ndim=range(0, 8))
     if dout.shape != arg.shape:
         raise ValueError(f"dout has shape {dout.shape} but the pooled output had shape {arg.shape}")
@@ -499,7 +597,7 @@ def maxpool2d_backward(dout: np.ndarray, cache: tuple) -> np.ndarray:
 
 def _avgpool2d_forward(x, size, S):
     out = _pool_windows(x, size, S).mean(axis=(-2, -1))
-    return out, (x.shape, size, S)
+    return out, _AvgPoolCache(x.shape, size, S)
 
 
 def avgpool2d_forward(x: np.ndarray, size: int = 2, stride: int = 2) -> tuple[np.ndarray, tuple]:
@@ -541,16 +639,17 @@ def avgpool2d_backward(dout: np.ndarray, cache: tuple) -> np.ndarray:
     ----------
     dout : ndarray of shape (N, C, H_out, W_out)
     cache : tuple
-        From :func:`avgpool2d_forward`.
+        From :func:`avgpool2d_forward` (a ``TypeError`` says so if it is not).
 
     Returns
     -------
     dx : ndarray of shape (N, C, H, W)
         ``dx[n, c, iS + p, jS + q] += dout[n, c, i, j] / size^2``.
     """
+    _check_cache(cache, _AvgPoolCache)
     x_shape, size, S = cache
     N, C, H, W = x_shape
-    expected = (N, C, conv_output_size(H, size, S), conv_output_size(W, size, S))
+    expected = (N, C, _output_size(H, size, S, 0), _output_size(W, size, S, 0))
     dout = check_array(dout, name="dout", ndim=range(0, 8))
     if dout.shape != expected:
         raise ValueError(f"dout has shape {dout.shape} but the pooled output had shape {expected}")

@@ -28,6 +28,7 @@ from typing import Any, Literal
 
 import numpy as np
 
+from ._validation import check_array, check_callable, check_scalar
 from .gradcheck import numerical_gradient, relative_error
 
 __all__ = ["Report", "check_function", "check_gradient", "check_value"]
@@ -84,6 +85,23 @@ def _describe_case(args: Sequence[Any]) -> str:
         else:
             parts.append(_format(a))
     return "(" + ", ".join(parts) + ")"
+
+
+def _check_author_settings(name: Any, *, required: bool = False, **tolerances: float) -> str | None:
+    """The exercise author's settings (not the reader's answer): a name and tolerances."""
+    if not (isinstance(name, str) or (name is None and not required)):
+        raise TypeError(f"name must be a string naming the answer, got {_format(name)}")
+    for key, value in tolerances.items():
+        check_scalar(value, key, low=0.0)
+    return name
+
+
+def _check_sequence(items: Any, name: str, item: str) -> Sequence[Any]:
+    if not isinstance(items, Sequence | np.ndarray) or isinstance(items, str | bytes):
+        raise TypeError(f"{name} must be a list of {item}s, got {_format(items)}")
+    if len(items) == 0:
+        raise ValueError(f"{name} is empty; a checker needs at least one {item}")
+    return items
 
 
 def _not_attempted(name: str) -> Report:
@@ -159,9 +177,16 @@ def check_function(
     -------
     Report
     """
-    name = name or getattr(candidate, "__name__", "your function")
-    if len(cases) == 0:
-        raise ValueError("cases is empty; a checker needs at least one case")
+    check_callable(reference, "reference")
+    name = _check_author_settings(name, rtol=rtol, atol=atol) or getattr(
+        candidate, "__name__", "your function"
+    )
+    cases = _check_sequence(cases, "cases", "case")
+    for i, case in enumerate(cases):
+        if not isinstance(case, Sequence) or isinstance(case, str | bytes):
+            raise TypeError(
+                f"cases[{i}] must be a tuple of arguments, such as (X, y), got {_format(case)}"
+            )
     for i, case in enumerate(cases, start=1):
         kind, actual = _call(candidate, case)
         if kind == "stub":
@@ -207,13 +232,15 @@ def check_gradient(
     dout : sequence of ndarray, optional
         One upstream gradient per point, for array-valued ``f``.
     """
-    name = name or getattr(candidate, "__name__", "your gradient")
-    if len(points) == 0:
-        raise ValueError("points is empty; a checker needs at least one point")
-    if dout is not None and len(dout) != len(points):
+    check_callable(f, "f")
+    name = _check_author_settings(name, tol=tol) or getattr(candidate, "__name__", "your gradient")
+    points = [
+        check_array(x, name=f"points[{i}]", ndim=range(0, 33))
+        for i, x in enumerate(_check_sequence(points, "points", "point"))
+    ]
+    if dout is not None and len(_check_sequence(dout, "dout", "array")) != len(points):
         raise ValueError(f"dout has {len(dout)} entries but there are {len(points)} points")
     for i, x in enumerate(points, start=1):
-        x = np.asarray(x, dtype=np.float64)
         kind, actual = _call(candidate, (x,))
         if kind == "stub":
             return _not_attempted(name)
@@ -259,6 +286,8 @@ def check_value(
 
     ``answer`` left as ``None`` or ``...`` counts as not attempted.
     """
+    _check_author_settings(name, rtol=rtol, atol=atol, required=True)
+    expected = check_array(expected, name="expected", ndim=range(0, 33), allow_empty=True)
     if _is_stub_result(answer):
         return _not_attempted(name)
     problem = _compare(answer, expected, rtol, atol)

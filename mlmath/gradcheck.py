@@ -18,7 +18,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from ._validation import check_array, check_scalar
+from ._validation import check_array, check_callable, check_scalar
 
 __all__ = ["gradcheck", "numerical_gradient", "relative_error"]
 
@@ -50,10 +50,11 @@ def numerical_gradient(
     -------
     ndarray of float64, same shape as ``x``
     """
-    x = check_array(x, name="x", ndim=range(0, 8)).copy()
+    check_callable(f, "f")
+    x = check_array(x, name="x", ndim=range(0, 33)).copy()
     h = check_scalar(h, "h", low=0.0, include_low=False)
     if dout is not None:
-        dout = check_array(dout, name="dout", ndim=range(0, 8))
+        dout = check_array(dout, name="dout", ndim=range(0, 33))
 
     def scalar(point: np.ndarray) -> float:
         with np.errstate(all="ignore"):  # a non-finite value is reported below, by name
@@ -86,9 +87,12 @@ def numerical_gradient(
 
 
 def relative_error(a: np.ndarray, b: np.ndarray) -> float:
-    """``||a - b|| / max(||a|| + ||b||, tiny)``: 0 when equal, 1 when unrelated."""
-    a = np.asarray(a, dtype=np.float64)
-    b = np.asarray(b, dtype=np.float64)
+    """``||a - b|| / max(||a|| + ||b||, tiny)``: 0 when equal, 1 when unrelated.
+
+    ``a`` and ``b`` are numeric arrays of the same shape (NaN gives NaN).
+    """
+    a = check_array(a, name="a", ndim=range(0, 33), allow_empty=True, allow_nonfinite=True)
+    b = check_array(b, name="b", ndim=range(0, 33), allow_empty=True, allow_nonfinite=True)
     if a.shape != b.shape:
         raise ValueError(f"cannot compare arrays of shapes {a.shape} and {b.shape}")
     denom = max(float(np.linalg.norm(a) + np.linalg.norm(b)), np.finfo(np.float64).tiny)
@@ -131,8 +135,12 @@ def gradcheck(
     >>> gradcheck(lambda v: np.sum(v**3), lambda v: 3 * v**2, x) < 1e-9
     True
     """
-    x = check_array(x, name="x", ndim=range(0, 8))
-    analytic = np.asarray(grad(x.copy()) if callable(grad) else grad, dtype=np.float64)
+    check_callable(f, "f")
+    x = check_array(x, name="x", ndim=range(0, 33))
+    value = grad(x.copy()) if callable(grad) else grad
+    analytic = check_array(
+        value, name="the analytic gradient", ndim=range(0, 33), allow_nonfinite=True
+    )
     if analytic.shape != x.shape:
         raise ValueError(
             f"the analytic gradient has shape {analytic.shape} but x has shape {x.shape}; "

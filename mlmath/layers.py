@@ -23,18 +23,22 @@ pattern)::
     ACTIVATIONS[name] -> (forward, backward)   for name in "relu", "sigmoid", "tanh"
     init_weights(n_in, n_out, init="he"|"xavier", rng=...) -> W (n_in, n_out)
 
-Inputs are assumed to be clean float64 arrays: validation happens once, at the
-public boundary (:class:`mlmath.network.Sequential` users and the estimators).
+These functions run inside the training loop, so they check only what is
+cheap: that the inputs are numeric arrays (``None`` and strings get a
+``TypeError``), that shapes fit together, and that a backward function is
+given its own forward's cache. The values themselves (NaN, overflow) are the
+training loop's to watch.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
-from .functional import sigmoid
+from ._validation import _describe, as_float_array, check_option, check_random_state, check_scalar
+from .functional import _sigmoid
 
 __all__ = [
     "ACTIVATIONS",
@@ -75,12 +79,56 @@ def affine_forward(X: np.ndarray, W: np.ndarray, b: np.ndarray) -> tuple[np.ndar
     cache : tuple
         ``(X, W)`` for :func:`affine_backward`.
 
+    Raises
+    ------
+    ValueError
+        Shapes that do not fit: ``X`` must have one column per row of ``W``,
+        ``b`` one entry per column.
+    TypeError
+        Non-numeric input.
+
     Notes
     -----
     Derived in Chapter 4, :ref:`sec-forward`.
     """
+    X, W, b = as_float_array(X, name="X"), as_float_array(W, name="W"), as_float_array(b, name="b")
+    if W.ndim != 2 or b.ndim != 1 or W.shape[1] != b.shape[0]:
+        raise ValueError(
+            f"W must have shape (D, M) and b shape (M,), got W of shape {W.shape} and b of "
+            f"shape {b.shape}"
+        )
+    if X.ndim != 2 or X.shape[1] != W.shape[0]:
+        raise ValueError(
+            f"X has shape {X.shape} but W has shape {W.shape}: X must be 2-D (N, D) with "
+            f"D = {W.shape[0]} columns, one per row of W"
+        )
     Z = X @ W + b
-    return Z, (X, W)
+    return Z, _AffineCache(X, W)
+
+
+class _AffineCache(NamedTuple):
+    """What :func:`affine_forward` passes to :func:`affine_backward`."""
+
+    X: np.ndarray
+    W: np.ndarray
+
+
+def _check_cache(cache: Any, kind: type, forward: str) -> None:
+    if not isinstance(cache, kind):
+        raise TypeError(
+            f"cache must be the cache returned by {forward} (its second output), "
+            f"got {_describe(cache)}"
+        )
+
+
+def _check_upstream(d: Any, name: str, shape: tuple[int, ...], what: str) -> np.ndarray:
+    """The upstream gradient must have the shape of the forward output."""
+    d = as_float_array(d, name=name)
+    if d.shape != shape:
+        raise ValueError(
+            f"{name} has shape {d.shape} but the forward output ({what}) had shape {shape}"
+        )
+    return d
 
 
 def affine_backward(dZ: np.ndarray, cache: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -109,7 +157,9 @@ def affine_backward(dZ: np.ndarray, cache: Any) -> tuple[np.ndarray, np.ndarray,
     -----
     Derived in Chapter 4, :ref:`sec-backprop`.
     """
+    _check_cache(cache, _AffineCache, "affine_forward")
     X, W = cache
+    dZ = _check_upstream(dZ, "dZ", (X.shape[0], W.shape[1]), "Z")
     dX = dZ @ W.T
     dW = X.T @ dZ
     db = dZ.sum(axis=0)
@@ -121,14 +171,20 @@ def affine_backward(dZ: np.ndarray, cache: Any) -> tuple[np.ndarray, np.ndarray,
 
 def relu_forward(Z: np.ndarray) -> tuple[np.ndarray, Any]:
     """Rectified linear unit :math:`A = \\max(0, Z)`, elementwise; any shape."""
+    Z = as_float_array(Z, name="Z")
     A = np.maximum(Z, 0.0)
     return A, Z
 
 
+def _activation_cache(cache: Any, forward: str) -> np.ndarray:
+    _check_cache(cache, np.ndarray, forward)
+    return cache
+
+
 def relu_backward(dA: np.ndarray, cache: Any) -> np.ndarray:
     """:math:`dZ = dA \\odot \\mathbb{1}[Z > 0]` (the subgradient 0 is used at ``Z = 0``)."""
-    Z = cache
-    return dA * (Z > 0)
+    Z = _activation_cache(cache, "relu_forward")
+    return _check_upstream(dA, "dA", Z.shape, "A") * (Z > 0)
 
 
 def sigmoid_forward(Z: np.ndarray) -> tuple[np.ndarray, Any]:
@@ -136,26 +192,26 @@ def sigmoid_forward(Z: np.ndarray) -> tuple[np.ndarray, Any]:
 
     The stable :func:`mlmath.functional.sigmoid` is used, so large ``|Z|`` never overflows.
     """
-    A = sigmoid(Z)
+    A = _sigmoid(as_float_array(Z, name="Z"))
     return A, A
 
 
 def sigmoid_backward(dA: np.ndarray, cache: Any) -> np.ndarray:
     """:math:`dZ = dA \\odot \\sigma(Z)(1 - \\sigma(Z))`; the derivative is at most 1/4."""
-    A = cache
-    return dA * A * (1.0 - A)
+    A = _activation_cache(cache, "sigmoid_forward")
+    return _check_upstream(dA, "dA", A.shape, "A") * A * (1.0 - A)
 
 
 def tanh_forward(Z: np.ndarray) -> tuple[np.ndarray, Any]:
     """Hyperbolic tangent activation :math:`A = \\tanh(Z)`, elementwise; any shape."""
-    A = np.tanh(Z)
+    A = np.tanh(as_float_array(Z, name="Z"))
     return A, A
 
 
 def tanh_backward(dA: np.ndarray, cache: Any) -> np.ndarray:
     """:math:`dZ = dA \\odot (1 - \\tanh^2 Z)`."""
-    A = cache
-    return dA * (1.0 - A * A)
+    A = _activation_cache(cache, "tanh_forward")
+    return _check_upstream(dA, "dA", A.shape, "A") * (1.0 - A * A)
 
 
 #: Activation functions by the names used everywhere in the book and the package:
@@ -170,12 +226,12 @@ ACTIVATIONS: dict[str, tuple[Callable[..., Any], Callable[..., Any]]] = {
 
 def activation_forward(Z: np.ndarray, name: str) -> tuple[np.ndarray, Any]:
     """Apply the activation called ``name`` (a key of :data:`ACTIVATIONS`)."""
-    return ACTIVATIONS[name][0](Z)
+    return ACTIVATIONS[check_option(name, "name", tuple(ACTIVATIONS))][0](Z)
 
 
 def activation_backward(dA: np.ndarray, cache: Any, name: str) -> np.ndarray:
     """Backward pass of the activation called ``name``."""
-    return ACTIVATIONS[name][1](dA, cache)
+    return ACTIVATIONS[check_option(name, "name", tuple(ACTIVATIONS))][1](dA, cache)
 
 
 # --------------------------------------------------------------------------- initialisation
@@ -214,6 +270,10 @@ def init_weights(
     -----
     Derived in Chapter 4, :ref:`sec-nn-init`.
     """
+    n_in = check_scalar(n_in, "n_in", kind=int, low=1)
+    n_out = check_scalar(n_out, "n_out", kind=int, low=1)
+    check_option(init, "init", INITS)
+    rng = check_random_state(rng)
     if init == "xavier":
         r = np.sqrt(6.0 / (n_in + n_out))
         return rng.uniform(-r, r, size=(n_in, n_out))

@@ -56,7 +56,7 @@ from ._validation import (
 )
 from .base import BaseEstimator, ClassifierMixin
 from .exceptions import ConvergenceWarning, SeparationWarning
-from .functional import log_sigmoid, log_softmax, sigmoid, softmax
+from .functional import _log_softmax, _sigmoid, log_sigmoid, log_softmax, sigmoid, softmax
 from .optim import gradient_descent
 
 __all__ = [
@@ -208,7 +208,7 @@ def _softmax_ce_terms(Z: np.ndarray, y_index: np.ndarray) -> tuple[np.ndarray, n
 
     No validation: it sits in the solvers' inner loops.
     """
-    log_Y_hat = log_softmax(Z)  # (N, K)
+    log_Y_hat = _log_softmax(Z)  # (N, K)
     rows = np.arange(Z.shape[0])
     dZ = np.exp(log_Y_hat)  # softmax(Z), from the logarithms already computed
     dZ[rows, y_index] -= 1.0
@@ -306,7 +306,7 @@ class _Binary:
         return float((loss + 0.5 * np.sum(self.alpha * theta**2)) / self.n)
 
     def gradient(self, z: np.ndarray, theta: np.ndarray) -> np.ndarray:
-        return (self.X1.T @ self._weighted(sigmoid(z) - self.y) + self.alpha * theta) / self.n
+        return (self.X1.T @ self._weighted(_sigmoid(z) - self.y) + self.alpha * theta) / self.n
 
     def hessian(self, z: np.ndarray) -> np.ndarray:
         # p (1 - p) = sigma(z) sigma(-z) = e / (1 + e)^2 with e = exp(-|z|): one exponential,
@@ -378,7 +378,7 @@ class _Softmax:
         # with y_ik = Y_hat[i, k]; parameters flattened in C order, index j * K + k.
         X1, K = self.X1, self.K
         N, P = X1.shape
-        Y_hat = softmax(Z)  # (N, K)
+        Y_hat = np.exp(_log_softmax(Z))  # softmax(Z), (N, K); unchecked: an inner loop
         sw = np.ones(N) if self.sw is None else self.sw
         B = (X1[:, :, None] * (Y_hat * np.sqrt(sw)[:, None])[:, None, :]).reshape(N, P * K)
         H = -(B.T @ B).reshape(P, K, P, K)  # the - y_ik y_im part

@@ -50,6 +50,7 @@ from typing import Any
 import numpy as np
 
 from ._validation import (
+    as_float_array,
     check_array,
     check_classification_targets,
     check_is_fitted,
@@ -386,6 +387,7 @@ def output_loss(Z: np.ndarray, y_index: np.ndarray) -> tuple[float, np.ndarray]:
     dZ : ndarray, same shape as ``Z``
         :math:`(\\hat P - Y)/N` (Chapter 3, "More than two classes: softmax regression").
     """
+    Z = _check_scores(Z)
     if Z.shape[1] == 1:
         Z2 = np.hstack([np.zeros_like(Z), Z])
         loss, dZ2 = softmax_cross_entropy(Z2, y_index)
@@ -395,9 +397,17 @@ def output_loss(Z: np.ndarray, y_index: np.ndarray) -> tuple[float, np.ndarray]:
 
 def output_proba(Z: np.ndarray) -> np.ndarray:
     """Class probabilities (N, C) from output scores ``Z`` (see :func:`output_loss`)."""
+    Z = _check_scores(Z)
     if Z.shape[1] == 1:
         return softmax(np.hstack([np.zeros_like(Z), Z]))
     return softmax(Z)
+
+
+def _check_scores(Z: Any) -> np.ndarray:
+    Z = as_float_array(Z, name="Z")
+    if Z.ndim != 2:
+        raise ValueError(f"Z must be 2-D, (N, C) scores or (N, 1), but it has shape {Z.shape}")
+    return Z
 
 
 def _penalised(model: Sequential) -> list[tuple[np.ndarray, np.ndarray]]:
@@ -426,6 +436,11 @@ def loss_and_gradients(
         The objective; NaN or infinite if the network has diverged (then no
         backward pass is run and ``grads`` are stale).
     """
+    if not isinstance(model, Sequential):
+        raise TypeError(f"model must be a mlmath.network.Sequential, got {type(model).__name__}")
+    X = as_float_array(X, name="X")
+    if X.ndim < 2:
+        raise ValueError(f"X must hold one sample per row, (N, ...), but it has shape {X.shape}")
     n = X.shape[0]
     with np.errstate(all="ignore"):
         Z = model.forward(X, training=True)
@@ -494,8 +509,12 @@ def train_classifier(
     Warns
     -----
     ConvergenceWarning
-        If, after two or more epochs, the last epoch's loss is not below the
-        starting loss.
+        If training ends no better than chance (the final training
+        cross-entropy is not below that of predicting the class frequencies,
+        :math:`\\log K` for :math:`K` balanced classes), or if, after two or
+        more epochs, the last epoch's loss is not below the starting loss. The
+        message names the learning rate and the final loss against
+        :math:`\\log K`.
     """
     N = X.shape[0]
     batch_size = min(batch_size, N)
@@ -524,15 +543,69 @@ def train_classifier(
         # far beyond any noise of mini-batch descent.
         if loss_curve[-1] > DIVERGENCE_FACTOR * max(initial, 1.0):
             _diverged(optimizer, epoch, loss_curve[-1], initial)
-    if n_epochs > 1 and loss_curve[-1] >= initial:
-        warnings.warn(
-            f"training did not reduce the loss (from {initial:.4g} to {loss_curve[-1]:.4g} "
-            f"after {n_epochs} epochs) with learning_rate={optimizer.learning_rate:g}; the "
-            "step size may be too large (units stuck at zero, saturated sigmoids) or too small",
-            ConvergenceWarning,
-            stacklevel=2,
-        )
+    _warn_if_no_progress(model, X, y_index, optimizer.learning_rate, loss_curve, initial)
     return loss_curve
+
+
+def _warn_if_no_progress(
+    model: Sequential,
+    X: np.ndarray,
+    y_index: np.ndarray,
+    eta: float,
+    loss_curve: list[float],
+    initial: float,
+) -> None:
+    """Warn when training ended no better than chance, or without lowering the loss.
+
+    Chance is the cross-entropy of predicting the class frequencies of the
+    training labels, :math:`-\\sum_k \\pi_k \\log \\pi_k`, which is
+    :math:`\\log K` for :math:`K` balanced classes (and never more). The final
+    cross-entropy is measured in one more forward pass over the training data,
+    without the penalty, with the weights training ended with.
+    """
+    N = X.shape[0]
+    with np.errstate(all="ignore"):
+        Z = np.vstack([model.forward(X[i : i + 1024], training=False) for i in range(0, N, 1024)])
+    K = 2 if Z.shape[1] == 1 else Z.shape[1]
+    if not np.isfinite(Z).all():
+        return
+    cross_entropy, _ = output_loss(Z, y_index)
+    freq = np.bincount(y_index, minlength=K) / N
+    chance = -float(np.sum(freq[freq > 0] * np.log(freq[freq > 0])))
+    log_K = float(np.log(K))
+    reasons = []
+    if cross_entropy >= chance * (1.0 - 1e-6):
+        level = f"log K = log {K} = {log_K:.4g}"
+        if chance < log_K * (1.0 - 1e-6):
+            level += f" ({chance:.4g} for these class frequencies)"
+        reasons.append(
+            f"training ended no better than chance: the final training cross-entropy is "
+            f"{cross_entropy:.4g}, not below the chance level {level}"
+        )
+    if len(loss_curve) > 1 and loss_curve[-1] >= initial:
+        reasons.append(
+            f"training did not reduce the loss (from {initial:.4g} to {loss_curve[-1]:.4g} "
+            f"after {len(loss_curve)} epochs; final cross-entropy {cross_entropy:.4g} against "
+            f"log K = {log_K:.4g})"
+        )
+    if reasons:
+        # The loss went up (above its start, or from its best back up): overshooting.
+        rise = max(max(loss_curve) - initial, loss_curve[-1] - min(loss_curve))
+        if rise > 0.01 * log_K:
+            advice = (
+                "The step size is probably too large (units stuck at zero, saturated "
+                f"sigmoids): try a smaller learning_rate, e.g. {eta / 10:g}"
+            )
+        else:
+            advice = (
+                "The loss never went up, so the step may be too small (try "
+                f"e.g. learning_rate={eta * 10:g}), or the inputs may not predict the labels"
+            )
+        warnings.warn(
+            "; ".join(reasons) + f", with learning_rate={eta:g}. " + advice,
+            ConvergenceWarning,
+            stacklevel=3,
+        )
 
 
 def _diverged(optimizer: _Optimizer, epoch: int, loss: float, initial: float | None = None) -> None:

@@ -16,11 +16,15 @@ with momentum the bound becomes :math:`2(1 + \\beta)/\\lambda_{\\max}`.
 
 A run that blows up is stopped and reported with
 :class:`~mlmath.exceptions.DivergenceError`, which names the learning rate and
-the critical one, instead of returning NaN.
+the critical one, instead of returning NaN. So is a run on a non-quadratic
+loss that stays bounded but stops decreasing and oscillates in a cycle: its
+message gives the period and the local critical rate :math:`2/\\lambda_{\\max}`
+of the Hessian at the current iterate.
 """
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -28,7 +32,14 @@ from typing import Any
 
 import numpy as np
 
-from ._validation import check_array, check_random_state, check_scalar, check_X_y
+from ._validation import (
+    as_float_array,
+    check_array,
+    check_callable,
+    check_random_state,
+    check_scalar,
+    check_X_y,
+)
 from .exceptions import DivergenceError
 
 __all__ = [
@@ -60,7 +71,8 @@ def mse_loss(w: np.ndarray, X: np.ndarray, y: np.ndarray) -> float:
     """Mean squared error as a function of the weights, :math:`L(w) = \\frac1N \\|Xw - y\\|^2`.
 
     The loss of Chapter 1 seen as a function of ``w``, which is what gradient
-    descent minimises. No validation: it sits in the inner loop.
+    descent minimises. It sits in the inner loop, so it checks only what is
+    cheap: numeric arrays whose shapes fit (``_check_mse``).
 
     Parameters
     ----------
@@ -68,8 +80,25 @@ def mse_loss(w: np.ndarray, X: np.ndarray, y: np.ndarray) -> float:
     X : ndarray of shape (N, D)
     y : ndarray of shape (N,) or (N, K)
     """
+    w, X, y = _check_mse(w, X, y)
     r = X @ w - y  # residuals, (N,) or (N, K); for K targets the squares are summed over them
     return float(np.sum(r * r)) / X.shape[0]
+
+
+def _check_mse(w: Any, X: Any, y: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Cheap checks for the inner loop: numeric arrays, and shapes that fit together."""
+    w, X, y = as_float_array(w, name="w"), as_float_array(X, name="X"), as_float_array(y, name="y")
+    if X.ndim != 2 or w.ndim not in (1, 2) or w.shape[0] != X.shape[1]:
+        raise ValueError(
+            f"X must be 2-D (N, D) and w of shape (D,) or (D, K), got X of shape {X.shape} and "
+            f"w of shape {w.shape}"
+        )
+    if y.ndim != w.ndim or y.shape[0] != X.shape[0] or y.shape[1:] != w.shape[1:]:
+        raise ValueError(
+            f"y has shape {y.shape}, but X of shape {X.shape} and w of shape {w.shape} predict "
+            f"shape {(X.shape[0], *w.shape[1:])}"
+        )
+    return w, X, y
 
 
 def mse_gradient(w: np.ndarray, X: np.ndarray, y: np.ndarray) -> np.ndarray:
@@ -87,6 +116,7 @@ def mse_gradient(w: np.ndarray, X: np.ndarray, y: np.ndarray) -> np.ndarray:
     -------
     ndarray, same shape as ``w``
     """
+    w, X, y = _check_mse(w, X, y)
     return (2.0 / X.shape[0]) * (X.T @ (X @ w - y))
 
 
@@ -214,13 +244,6 @@ def _check_momentum(momentum: Any) -> float:
     return check_scalar(momentum, "momentum", low=0.0, high=1.0, include_high=False)
 
 
-def _check_callable(f: Any, name: str, optional: bool = False) -> None:
-    if f is None and optional:
-        return
-    if not callable(f):
-        raise TypeError(f"{name} must be a function, got {type(f).__name__}")
-
-
 def _eval_grad(grad: Callable[..., Any], w: np.ndarray, *args: Any) -> np.ndarray:
     g = np.asarray(grad(w, *args), dtype=np.float64)
     if g.shape != w.shape:
@@ -250,33 +273,47 @@ def _start(
     return g, L
 
 
-def _estimate_critical(
-    grad: Callable[..., Any], w0: np.ndarray, momentum: float, *args: Any
+def _local_critical(
+    grad: Callable[..., Any], w: np.ndarray, momentum: float, *args: Any
 ) -> float | None:
-    """Estimate :math:`2(1+\\beta)/\\lambda_{\\max}` of the Hessian at ``w0``.
+    """Estimate the local critical rate :math:`2(1+\\beta)/\\lambda_{\\max}(H(w))`.
 
-    Power iteration on Hessian-vector products by differences of gradients,
-    :math:`Hv \\approx (\\nabla L(w_0 + hv) - \\nabla L(w_0))/h`, which is exact
-    (up to rounding) for a quadratic loss. Returns None if it fails.
+    There is no Hessian function, so :math:`\\lambda_{\\max}` comes from power
+    iteration on Hessian-vector products by centred differences of the gradient,
+    :math:`Hv \\approx (\\nabla L(w + hv) - \\nabla L(w - hv))/2h`: exact (up to
+    rounding) for a quadratic loss, :math:`O(h^2)` otherwise. If the dominant
+    eigenvalue is negative (a saddle), the iteration is repeated on the shifted
+    :math:`H - \\lambda I` to reach the largest one. Returns None when the
+    curvature is not positive or not finite.
     """
-    g0 = _eval_grad(grad, w0, *args)
-    # A fixed start, so the message is the same on every run.
-    v = np.random.default_rng(0).standard_normal(w0.shape)
-    v /= np.linalg.norm(v)
-    h = 1e-4 * max(1.0, float(np.linalg.norm(w0)))
-    lam = 0.0
-    for _ in range(200):
-        Hv = (_eval_grad(grad, w0 + h * v, *args) - g0) / h
-        norm = float(np.linalg.norm(Hv))
-        if not math.isfinite(norm) or norm == 0.0:
-            return None
-        lam_new = float(np.sum(v * Hv))  # Rayleigh quotient
-        v = Hv / norm
-        if abs(lam_new - lam) <= 1e-10 * abs(lam_new):
+    h = 1e-5 * max(1.0, float(np.linalg.norm(w)))
+
+    def hess_vec(v: np.ndarray) -> np.ndarray:
+        return (_eval_grad(grad, w + h * v, *args) - _eval_grad(grad, w - h * v, *args)) / (2 * h)
+
+    def power(shift: float) -> float | None:
+        # A fixed start, so the message is the same on every run.
+        v = np.random.default_rng(0).standard_normal(w.shape)
+        v /= np.linalg.norm(v)
+        lam = math.nan
+        for _ in range(200):
+            Hv = hess_vec(v) - shift * v
+            norm = float(np.linalg.norm(Hv))
+            if not math.isfinite(norm):
+                return None
+            if norm == 0.0:
+                return shift
+            lam_new = float(np.sum(v * Hv))  # Rayleigh quotient
+            v = Hv / norm
+            if abs(lam_new - lam) <= 1e-10 * abs(lam_new):
+                return lam_new + shift
             lam = lam_new
-            break
-        lam = lam_new
-    if not (math.isfinite(lam) and lam > 0.0):
+        return lam + shift
+
+    lam = power(0.0)
+    if lam is not None and lam < 0.0:
+        lam = power(lam)
+    if lam is None or not (math.isfinite(lam) and lam > 0.0):
         return None
     return 2.0 * (1.0 + momentum) / lam
 
@@ -328,6 +365,241 @@ def _stack_history(ws: list[np.ndarray], losses: list[float | None], norms: list
         loss=None if losses[0] is None else np.array(losses, dtype=np.float64),
         grad_norm=np.array(norms, dtype=np.float64),
     )
+
+
+# ---------------------------------------------------------------------------
+# Bounded cycles: runs that neither converge nor blow up
+# ---------------------------------------------------------------------------
+
+#: Longest period, in steps, that the bounded-cycle test looks for.
+MAX_CYCLE_PERIOD = 8
+
+#: The iterates close a cycle of period ``p`` when :math:`\|w_k - w_{k-p}\|` is at
+#: most this fraction of the step :math:`\|w_k - w_{k-1}\|`, on ``3p`` consecutive
+#: steps; and a loss has stopped decreasing when a window of steps lowers its
+#: best value by less than this fraction of its oscillation.
+CYCLE_CLOSURE = 1e-3
+
+_APERIODIC = 0  # a stalled, oscillating run with no period up to MAX_CYCLE_PERIOD
+_STALL_WINDOW = 32  # steps per window of the aperiodic test (two windows are compared)
+_TINY = np.finfo(np.float64).tiny
+_EPS = np.finfo(np.float64).eps
+
+
+def _stalled(window: list[float | None]) -> bool:
+    """True when the second half of ``window`` gets no lower than the first half did.
+
+    "No lower" allows :data:`CYCLE_CLOSURE` of the half's oscillation, plus a
+    relative 1e-9: a cycle is approached geometrically, and a symmetric one
+    (:math:`w \\to -w` on an even loss) has no oscillation in the loss at all.
+    """
+    half = len(window) // 2
+    old, new = np.array(window[:half], float), np.array(window[half:], float)
+    slack = CYCLE_CLOSURE * float(new.max() - new.min()) + 1e-9 * abs(float(new.min()))
+    return float(new.min()) >= float(old.min()) - slack
+
+
+def _and(items: list[str]) -> str:
+    """``"a"``, ``"a and b"``, ``"a, b and c"``."""
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def _bounded(steps: list[float]) -> bool:
+    """True when the steps of the second half of a window are no longer than the first's."""
+    half = len(steps) // 2
+    return max(steps[half:]) <= (1.0 + CYCLE_CLOSURE) * max(steps[:half])
+
+
+class _CycleWatch:
+    """The third way a run can end: it stops decreasing and oscillates in a bounded cycle.
+
+    Past the critical rate of the region it is in, gradient descent on a
+    non-quadratic loss need not blow up: the loss flattens out where the
+    curvature is small, and the iterates can settle into a cycle that repeats
+    forever with a loss far above the minimum (Chapter 2,
+    :ref:`sec-gd-learning-rate`). The gradient stays bounded, so the growth
+    test of :data:`DIVERGENCE_FACTOR` never fires.
+
+    A run is reported when (1) the iterates repeat with a period ``p`` of 2 to
+    :data:`MAX_CYCLE_PERIOD` (:data:`CYCLE_CLOSURE`) or, with a loss, the loss
+    keeps oscillating without getting better for 64 steps, and (2) the
+    curvature confirms it: somewhere along the last steps the second derivative
+    in the direction of the step is at least :math:`2(1+\\beta)/\\eta`, i.e.
+    ``learning_rate`` is at or above the local critical rate. (Plain gradient
+    descent on a smooth loss lowers the loss at every step whose segment has
+    curvature below :math:`2/\\eta`, so a cycle must cross such a region.) The
+    first test is a few scalar comparisons per step; the second costs a few
+    gradients, and after a candidate it rejects, it waits until the step count
+    has doubled. Converging runs, momentum runs with a non-monotone loss and
+    runs sitting at the rounding floor of the minimum are not reported.
+    """
+
+    def __init__(self, grad: Callable[..., Any], eta: float, beta: float, *args: Any) -> None:
+        self.grad, self.eta, self.beta, self.args = grad, eta, beta, args
+        self.steps = [0.0]  # ||w_k - w_{k-1}||, indexed by k
+        self.next_check = 2 * 3 * 2  # two windows of three periods of 2
+        self.peak: np.ndarray | None = None  # where the confirming curvature was found
+
+    def update(
+        self,
+        k: int,
+        ws: list[np.ndarray],
+        losses: list[float | None],
+        norms: list[float],
+        step: np.ndarray,
+    ) -> int | None:
+        """Record step ``k`` (``step`` is w_k - w_{k-1}); return the period if trapped.
+
+        The period is 0 when the run is trapped without a period of at most
+        :data:`MAX_CYCLE_PERIOD`.
+        """
+        self.steps.append(math.sqrt(float(np.vdot(step, step))))  # cheaper than np.linalg.norm
+        if k < self.next_check:
+            return None
+        period = self._candidate(k, ws, losses, norms)
+        if period is None:
+            return None
+        self.peak = self._confirm(ws, period)
+        if self.peak is None:
+            self.next_check = 2 * k
+            return None
+        return period
+
+    def _candidate(
+        self, k: int, ws: list[np.ndarray], losses: list[float | None], norms: list[float]
+    ) -> int | None:
+        steps = self.steps
+        has_loss = losses[0] is not None
+        for p in range(2, MAX_CYCLE_PERIOD + 1):
+            R = 3 * p
+            if k < 2 * R:
+                break
+            if abs(norms[k] - norms[k - p]) > CYCLE_CLOSURE * norms[k]:
+                continue  # the gradient norms do not repeat: not this period
+            if self._at_rounding_floor(k, ws):
+                return None
+            if all(
+                np.linalg.norm(ws[j] - ws[j - p]) <= CYCLE_CLOSURE * steps[j]
+                for j in range(k - R + 1, k + 1)
+            ):
+                if not _bounded(steps[k + 1 - 2 * R : k + 1]) or (
+                    has_loss and not _stalled(losses[k + 1 - 2 * R : k + 1])
+                ):
+                    return None  # repeating, but still growing or improving: wait
+                return p
+        W = _STALL_WINDOW
+        # A stalled orbit stays stalled: looking once per window is enough.
+        if has_loss and k + 1 >= 2 * W and k % W == 0 and not self._at_rounding_floor(k, ws):
+            recent = steps[k + 1 - 2 * W : k + 1]
+            # Steps that keep their size (neither settling into a minimum nor blowing up).
+            if _stalled(losses[k + 1 - 2 * W : k + 1]) and _bounded(recent):
+                if np.mean(recent[W:]) >= 0.5 * np.mean(recent[:W]):
+                    return _APERIODIC
+        return None
+
+    def _at_rounding_floor(self, k: int, ws: list[np.ndarray]) -> bool:
+        """Steps of a few ulps: a converged run flipping between floats, not a cycle."""
+        return not self.steps[k] > 1e3 * _EPS * max(float(np.linalg.norm(ws[k])), _TINY)
+
+    def _confirm(self, ws: list[np.ndarray], period: int) -> np.ndarray | None:
+        """The point of largest curvature along the last steps, if it is past the critical one."""
+        orbit = ws[-(period or 2 * MAX_CYCLE_PERIOD) - 1 :]
+        threshold = 2.0 * (1.0 + self.beta) / self.eta
+        best, where = -math.inf, None
+        for a, b in itertools.pairwise(orbit):
+            d = b - a
+            length = float(np.linalg.norm(d))
+            if length == 0.0:
+                continue
+            u = d / length
+            for t in (0.0, 0.25, 0.5, 0.75):
+                x = a + t * d
+                h = 1e-5 * max(1.0, float(np.linalg.norm(x)))
+                dg = _eval_grad(self.grad, x + h * u, *self.args)
+                dg -= _eval_grad(self.grad, x - h * u, *self.args)
+                curvature = float(np.sum(u * dg)) / (2 * h)  # u^T H(x) u
+                if curvature > best:
+                    best, where = curvature, x
+        # A mode that shrinks by less than a millionth per step counts as a cycle.
+        return where if best * (1.0 + 1e-6) >= threshold else None
+
+    def error(
+        self,
+        what: str,
+        k: int,
+        period: int,
+        ws: list[np.ndarray],
+        losses: list[float | None],
+        norms: list[float],
+        given: float | None = None,
+    ) -> DivergenceError:
+        """The report: period, loss, the local critical rates found, and a step to use."""
+        eta, beta = self.eta, self.beta
+        unit = "epoch" if what.startswith("mini-batch") else "step"
+        span = period or 2 * _STALL_WINDOW
+        bound = "2(1 + momentum)/λ_max" if beta else "2/λ_max"
+        setting = f"learning_rate={eta:.6g}" + (f" and momentum={beta:g}" if beta else "")
+        if period:
+            head = (
+                f"{what} oscillates in a bounded cycle of period {period} with {setting}: "
+                f"by {unit} {k} the iterates repeat every {period} {unit}s"
+            )
+        else:
+            head = (
+                f"{what} oscillates in a bounded cycle with {setting}: for {span} {unit}s up "
+                f"to {unit} {k} the run has moved back and forth without getting closer "
+                f"to a minimum (no period of up to {MAX_CYCLE_PERIOD} {unit}s)"
+            )
+        recent = losses[-span:]
+        if recent[0] is not None:
+            lo, hi = min(recent), max(recent)
+            if hi - lo <= 1e-3 * abs(hi):
+                moves = f"stays at {hi:.4g}"
+            else:
+                moves = "alternates" if period == 2 else "moves"
+                moves += f" between {lo:.4g} and {hi:.4g}"
+            head += f", and the loss {moves} instead of decreasing (it was {losses[0]:.4g} at w0)"
+        head += f"; the gradient norm stays near {float(np.mean(norms[-span:])):.3g}."
+
+        rates = {
+            "at the current iterate": _local_critical(self.grad, ws[-1], beta, *self.args),
+            "at the most curved point of the last steps": _local_critical(
+                self.grad, self.peak, beta, *self.args
+            ),
+            "at w0": _local_critical(self.grad, ws[0], beta, *self.args),
+        }
+        known = {where: c for where, c in rates.items() if c is not None}
+        groups: dict[str, list[str]] = {}  # equal values (to 4 digits) are named once
+        for where, c in known.items():
+            groups.setdefault(f"{c:.4g}", []).append(where)
+        listed = [f"{value} {_and(places)}" for value, places in groups.items()]
+        if listed:
+            text = (
+                f" The local critical rate {bound} of the Hessian is {_and(listed)} (estimated"
+                " by power iteration on finite differences of the gradient)"
+            )
+        else:
+            text = f" The local critical rate {bound} could not be estimated (no curvature found)"
+        if given is not None:
+            text += f"; critical_learning_rate was given as {given:.4g}"
+        smallest = min([*known.values(), *([] if given is None else [given])], default=None)
+        if smallest is not None:
+            text += (
+                ". The run can settle into a minimum only if learning_rate is below the local"
+                f" critical rate there: use a learning_rate below {smallest:.4g}, e.g."
+                f" {0.5 * smallest:.3g}."
+            )
+        else:
+            text += ": use a smaller learning_rate (e.g. a tenth of this one)."
+        local = rates["at the current iterate"]
+        err = DivergenceError(head + text)
+        err.step = k
+        err.learning_rate = eta
+        err.period = period or None
+        err.local_critical_learning_rate = local
+        err.critical_learning_rate = smallest
+        err.history = _stack_history(ws, losses, norms)
+        return err
 
 
 # ---------------------------------------------------------------------------
@@ -391,11 +663,19 @@ def gradient_descent(
     Raises
     ------
     DivergenceError
-        If the gradient, weights or loss become non-finite, or the gradient norm
-        grows :data:`DIVERGENCE_FACTOR` times above its smallest value while the
-        loss (if given) is above its start. The message names ``learning_rate``
-        and the critical one; the exception carries ``step``,
-        ``learning_rate``, ``critical_learning_rate`` and ``history``.
+        If the run blows up: the gradient, weights or loss become non-finite,
+        or the gradient norm grows :data:`DIVERGENCE_FACTOR` times above its
+        smallest value (above its value at ``w0`` with momentum) to a size it
+        has never had, while the loss (if given) is above its start. The
+        message names ``learning_rate`` and the critical one. Also if the run
+        stays bounded but oscillates in a cycle instead of converging (see
+        ``_CycleWatch``): the message says so, gives the period (when there is
+        one of at most :data:`MAX_CYCLE_PERIOD` steps) and the local critical
+        rate :math:`2/\\lambda_{\\max}` at the current iterate, and suggests a
+        step below the smallest local critical rate it found. The exception
+        carries ``step``, ``learning_rate``, ``critical_learning_rate`` and
+        ``history``; a cycle also ``period`` (None if none was found) and
+        ``local_critical_learning_rate``.
     ValueError, TypeError
         For bad settings or a ``w0`` whose shape the gradient does not match.
 
@@ -406,9 +686,9 @@ def gradient_descent(
     >>> res.converged, bool(np.allclose(res.w, 0.0))
     (True, True)
     """
-    _check_callable(grad, "grad")
-    _check_callable(loss, "loss", optional=True)
-    _check_callable(callback, "callback", optional=True)
+    check_callable(grad, "grad")
+    check_callable(loss, "loss", optional=True)
+    check_callable(callback, "callback", optional=True)
     eta = _check_learning_rate(learning_rate)
     max_iter = check_scalar(max_iter, "max_iter", kind=int, low=1)
     tol = check_scalar(tol, "tol", low=0.0)
@@ -422,22 +702,31 @@ def gradient_descent(
     with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
         g, L = _start(grad, loss, w)
         ws, losses, norms = [w.copy()], [L], [float(np.linalg.norm(g))]
-        L0, min_norm = L, norms[0]
+        L0, min_norm, max_norm = L, norms[0], norms[0]
+        watch = _CycleWatch(grad, eta, beta)
         v = np.zeros_like(w)
         k, converged = 0, norms[0] <= tol
         while not converged and k < max_iter:
             v = beta * v - eta * g
             w = w + v
             k += 1
-            g = _eval_grad(grad, w)
-            L = _eval_loss(loss, w)
-            norm = float(np.linalg.norm(g))
+            finite = bool(np.isfinite(w).all())
+            if finite:
+                g = _eval_grad(grad, w)
+                L = _eval_loss(loss, w)
+                norm = float(np.linalg.norm(g))
+            else:  # overflowed: no gradient to take (a validating one would refuse w)
+                L, norm = (None if loss is None else math.nan), math.inf
             ws.append(w.copy())
             losses.append(L)
             norms.append(norm)
-            finite = np.isfinite(w).all() and math.isfinite(norm)
+            finite = finite and math.isfinite(norm)
             finite = finite and (L is None or math.isfinite(L))
-            growing = norm > DIVERGENCE_FACTOR * min_norm and (L is None or L > L0)
+            # A blow-up sets a new record; a bounded orbit escaping from near a
+            # stationary point grows a thousandfold too, but to sizes it has seen.
+            growing = norm > DIVERGENCE_FACTOR * min_norm and norm > max_norm
+            growing = growing and (L is None or L > L0)
+            max_norm = max(max_norm, norm)
             if not finite or growing:
                 raise _diverged(
                     "gradient descent",
@@ -452,8 +741,16 @@ def gradient_descent(
                     min_norm,
                     finite,
                 )
-            min_norm = min(min_norm, norm)
+            if beta == 0.0:
+                # Heavy-ball runs pass close to zero gradient as they swing through a
+                # minimum and grow again while converging: they are measured from w0.
+                min_norm = min(min_norm, norm)
             converged = norm <= tol
+            period = None if converged else watch.update(k, ws, losses, norms, v)
+            if period is not None:
+                raise watch.error(
+                    "gradient descent", k, period, ws, losses, norms, critical_learning_rate
+                )
             if callback is not None and callback(k, w.copy()) is True:
                 break
     return OptimizeResult(
@@ -482,7 +779,7 @@ def _diverged(
 ) -> DivergenceError:
     estimated = False
     if critical is None:
-        critical = _estimate_critical(grad, ws[0], beta, *args)
+        critical = _local_critical(grad, ws[0], beta, *args)
         estimated = critical is not None
     return _divergence(
         what=what,
@@ -570,10 +867,12 @@ def minibatch_gradient_descent(
         epoch's end :data:`DIVERGENCE_FACTOR` times above its value at ``w0``
         while the loss (if given) is above its start. (Not above its smallest
         value, as in :func:`gradient_descent`: the noise of SGD can end an
-        epoch arbitrarily close to the minimum by chance.)
+        epoch arbitrarily close to the minimum by chance.) With full batches
+        (``batch_size = N``) also a run that oscillates in a bounded cycle, as
+        in :func:`gradient_descent`.
     """
-    _check_callable(grad_batch, "grad_batch")
-    _check_callable(loss, "loss", optional=True)
+    check_callable(grad_batch, "grad_batch")
+    check_callable(loss, "loss", optional=True)
     X, y = check_X_y(X, y, y_ndim=(1, 2))
     N, D = X.shape
     eta = _check_learning_rate(learning_rate)
@@ -604,6 +903,9 @@ def minibatch_gradient_descent(
         g, L = _start(grad_batch, loss, w, X, y)
         ws, losses, norms = [w.copy()], [L], [float(np.linalg.norm(g))]
         L0, ref_norm = L, norms[0]
+        # Full batches make each epoch one deterministic step, which can cycle; the
+        # noise of smaller batches makes an epoch's endpoint wander instead.
+        watch = _CycleWatch(grad_batch, eta, beta, X, y) if batch_size == N else None
         v = np.zeros_like(w)
         epoch, converged = 0, norms[0] <= tol
         order = np.arange(N)
@@ -619,9 +921,12 @@ def minibatch_gradient_descent(
                     finite = False
                     break
             epoch += 1
-            g = _eval_grad(grad_batch, w, X, y)
-            L = _eval_loss(loss, w, X, y)
-            norm = float(np.linalg.norm(g))
+            if finite:
+                g = _eval_grad(grad_batch, w, X, y)
+                L = _eval_loss(loss, w, X, y)
+                norm = float(np.linalg.norm(g))
+            else:  # overflowed: no gradient to take
+                L, norm = (None if loss is None else math.nan), math.inf
             ws.append(w.copy())
             losses.append(L)
             norms.append(norm)
@@ -644,6 +949,19 @@ def minibatch_gradient_descent(
                     y,
                 )
             converged = norm <= tol
+            period = (
+                None if converged or watch is None else watch.update(epoch, ws, losses, norms, v)
+            )
+            if period is not None:
+                raise watch.error(
+                    "mini-batch gradient descent",
+                    epoch,
+                    period,
+                    ws,
+                    losses,
+                    norms,
+                    critical_learning_rate,
+                )
     return OptimizeResult(
         w=w,
         n_iter=epoch,

@@ -289,7 +289,11 @@ def test_gd_stops_with_convergence_warning():
 
 def test_gd_learning_rate_too_large():
     X, y = _synthetic()
+    # Too few steps to see the cycle: the warning says the cost is not decreasing.
     with pytest.warns(ConvergenceWarning, match="learning_rate=100.0 is too large"):
+        LogisticRegression(C=1.0, solver="gd", learning_rate=100.0, max_iter=20).fit(X, y)
+    # Given time, the bounded cycle is reported (optim's cycle test).
+    with pytest.raises(DivergenceError, match="bounded cycle of period 4 with learning_rate=100"):
         LogisticRegression(C=1.0, solver="gd", learning_rate=100.0, max_iter=500).fit(X, y)
     with pytest.raises(DivergenceError, match="learning_rate=10000"):
         LogisticRegression(C=1.0, solver="gd", learning_rate=1e4).fit(X, y)

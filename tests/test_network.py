@@ -294,3 +294,43 @@ def test_no_progress_gives_a_convergence_warning():
     X, y = np.zeros((8, 2)), np.tile([0, 1], 4)
     with pytest.warns(ConvergenceWarning, match=r"did not reduce the loss.*learning_rate=0\.1"):
         MLPClassifier(hidden_layer_sizes=(3,), batch_size=8, max_iter=3).fit(X, y)
+
+
+@pytest.fixture(scope="module")
+def digits01():
+    X, y = load_digits(return_X_y=True)
+    return X / 16.0, y  # pixels scaled to [0, 1]
+
+
+def test_chance_level_training_warns_with_the_learning_rate_and_log_K(digits01):
+    from mlmath import ConvergenceWarning
+
+    X, y = digits01
+    with pytest.warns(ConvergenceWarning, match="no better than chance") as record:
+        model = MLPClassifier(learning_rate=1.0).fit(X, y)
+    assert model.score(X, y) < 0.2  # what the warning is about: (near) chance accuracy
+    msg = str(record[0].message)
+    log_K = np.log(10)
+    assert "with learning_rate=1. " in msg and "try a smaller learning_rate, e.g. 0.1" in msg
+    assert f"log K = log 10 = {log_K:.4g}" in msg
+    # The cross-entropy it quotes is the trained model's, on the training data.
+    P = model.predict_proba(X)
+    cross_entropy = -np.mean(np.log(P[np.arange(len(y)), np.searchsorted(model.classes_, y)]))
+    assert f"cross-entropy is {cross_entropy:.4g}," in msg and cross_entropy >= log_K - 1e-3
+
+
+def test_default_training_does_not_warn(digits01):
+    X, y = digits01
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        model = MLPClassifier().fit(X, y)
+    assert model.score(X, y) > 0.99
+
+
+def test_cnn_shares_the_chance_level_warning():
+    # Constant images carry no information: the best the CNN can do is chance, log 3.
+    from mlmath import CNNClassifier, ConvergenceWarning
+
+    X, y = np.zeros((12, 1, 4, 4)), np.tile([0, 1, 2], 4)
+    with pytest.warns(ConvergenceWarning, match=r"no better than chance.*log K = log 3 = 1\.099"):
+        CNNClassifier(max_iter=2).fit(X, y)

@@ -10,16 +10,20 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from sklearn.datasets import load_diabetes
+from sklearn.datasets import load_breast_cancer, load_diabetes
 from sklearn.linear_model import LinearRegression as SkLinearRegression
 
 from mlmath import (
     ConvergenceWarning,
     DivergenceError,
     LinearRegression,
+    LogisticRegression,
     critical_learning_rate,
     gradcheck,
     gradient_descent,
+    logistic_cost,
+    logistic_gradient,
+    logistic_hessian,
     minibatch_gradient_descent,
     mse_critical_learning_rate,
     mse_gradient,
@@ -344,6 +348,224 @@ def test_momentum_needs_fewer_iterations_on_an_ill_conditioned_quadratic():
     # Same step size, momentum added: still fewer steps.
     hb2 = gradient_descent(lambda w: H @ w, w0, learning_rate=eta_gd, momentum=0.9, max_iter=100000)
     assert hb2.converged and hb2.n_iter < gd.n_iter
+
+
+# ---------------------------------------------------------------------------
+# Bounded cycles: neither converging nor blowing up
+# ---------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def cancer2():
+    """Chapter 3's explorer data: standardised mean radius and mean texture."""
+    X, y = load_breast_cancer(return_X_y=True)
+    X = (X - X.mean(axis=0)) / X.std(axis=0)
+    return X[:, [0, 1]], y.astype(float)
+
+
+def logistic_critical(theta, X, C):
+    """2/λ_max of the exact logistic Hessian at theta."""
+    return 2.0 / float(np.linalg.eigvalsh(logistic_hessian(theta, X, C))[-1])
+
+
+def test_logistic_cost_cycle_of_chapter_3_is_reported(cancer2):
+    X, y = cancer2
+    C = 0.01
+    theta_star = np.append(
+        *(lambda m: (m.coef_[0], m.intercept_))(LogisticRegression(C=C).fit(X, y))
+    )
+    optimum = logistic_cost(theta_star, X, y, C)
+    with pytest.raises(DivergenceError) as info:
+        gradient_descent(
+            lambda t: logistic_gradient(t, X, y, C),
+            np.zeros(3),
+            learning_rate=10.0,
+            max_iter=500,
+            tol=0.0,
+            loss=lambda t: logistic_cost(t, X, y, C),
+        )
+    err = info.value
+    msg = str(err)
+    assert "oscillates in a bounded cycle of period 2 with learning_rate=10:" in msg
+    assert err.period == 2 and err.learning_rate == 10.0
+    # It is a cycle of the iterates, far above the optimum, and the gradient stayed bounded.
+    W, loss = err.history.w, err.history.loss
+    assert np.linalg.norm(W[-1] - W[-3]) < 1e-2 * np.linalg.norm(W[-1] - W[-2])
+    assert min(loss[-2:]) > 50 * optimum
+    assert err.history.grad_norm.max() < 10 * err.history.grad_norm[0]
+    # The local critical rate at the current iterate, against the exact Hessian.
+    local = logistic_critical(W[-1], X, C)
+    assert math.isclose(err.local_critical_learning_rate, local, rel_tol=1e-6)
+    assert f"{local:.4g} at the current iterate" in msg
+    # The suggestion is below the smallest rate found: here the one at w0 = 0.
+    start = logistic_critical(np.zeros(3), X, C)
+    assert math.isclose(err.critical_learning_rate, start, rel_tol=1e-6)
+    assert err.critical_learning_rate < logistic_critical(theta_star, X, C) < 10.0
+    assert f"use a learning_rate below {start:.4g}" in msg
+    # ... and it works: the suggested step converges to the optimum.
+    eta = float(re.search(r"e\.g\. ([0-9.]+)\.$", msg).group(1))
+    res = gradient_descent(
+        lambda t: logistic_gradient(t, X, y, C), np.zeros(3), learning_rate=eta, max_iter=5000
+    )
+    assert res.converged and rel(res.w, theta_star) < 1e-6
+
+
+def test_logistic_regression_gd_reports_the_same_cycle(cancer2):
+    X, y = cancer2
+    with pytest.raises(DivergenceError, match=r"bounded cycle of period 2 with learning_rate=10:"):
+        LogisticRegression(C=0.01, solver="gd", learning_rate=10.0).fit(X, y)
+
+
+def sqrt_loss(w):
+    return float(np.sqrt(1.0 + w[0] ** 2))
+
+
+def sqrt_grad(w):
+    return w / np.sqrt(1.0 + w**2)
+
+
+def sqrt_critical(w):  # L''(w) = (1 + w^2)^(-3/2)
+    return 2.0 * (1.0 + float(w[0]) ** 2) ** 1.5
+
+
+def logcosh_loss(w):
+    return float(np.log(np.cosh(w[0])))
+
+
+def logcosh_critical(w):  # L''(w) = 1 / cosh(w)^2
+    return 2.0 * float(np.cosh(w[0])) ** 2
+
+
+ONE_D = {
+    "sqrt(1 + w^2)": (sqrt_loss, sqrt_grad, sqrt_critical),
+    "log cosh w": (logcosh_loss, np.tanh, logcosh_critical),
+}
+
+
+@pytest.mark.parametrize("with_loss", [True, False])
+@pytest.mark.parametrize(
+    ("name", "eta"),
+    [("sqrt(1 + w^2)", 2.5), ("sqrt(1 + w^2)", 10.0), ("log cosh w", 2.5), ("log cosh w", 3.0)],
+)
+def test_one_dimensional_cycles_are_reported(name, eta, with_loss):
+    loss, grad, critical = ONE_D[name]
+    # Both losses have L''(0) = 1 at the minimum w* = 0: any eta > 2 makes it unstable,
+    # yet the gradient is bounded by 1, so the run cannot blow up; it settles into w -> -w.
+    with pytest.raises(DivergenceError) as info:
+        gradient_descent(
+            grad,
+            np.array([1.0]),
+            learning_rate=eta,
+            max_iter=5000,
+            loss=loss if with_loss else None,
+        )
+    err = info.value
+    assert err.period == 2
+    assert f"bounded cycle of period 2 with learning_rate={eta:g}:" in str(err)
+    w_now = err.history.w[-1]
+    assert math.isclose(err.local_critical_learning_rate, critical(w_now), rel_tol=1e-6)
+    assert err.local_critical_learning_rate > eta  # flat out there: the cycle lives on the slopes
+    # The most curved point crossed is near w* = 0, where the critical rate is 2.
+    assert math.isclose(err.critical_learning_rate, 2.0, rel_tol=1e-2)
+    assert abs(w_now[0] + err.history.w[-2][0]) < 0.05 * abs(w_now[0])  # w -> -w
+
+
+def test_cycle_without_a_period_is_reported():
+    # An asymmetric L = sqrt(1 + w^2) + 0.3 w at eta = 5: a bounded, chaotic orbit.
+    def grad(w):
+        return sqrt_grad(w) + 0.3
+
+    def loss(w):
+        return sqrt_loss(w) + 0.3 * float(w[0])
+
+    with pytest.raises(DivergenceError, match="no period of up to 8 steps") as info:
+        gradient_descent(grad, np.array([0.5]), learning_rate=5.0, max_iter=5000, loss=loss)
+    err = info.value
+    assert err.period is None
+    assert np.abs(err.history.w).max() < 10  # bounded
+    assert math.isclose(
+        err.local_critical_learning_rate, sqrt_critical(err.history.w[-1]), rel_tol=1e-6
+    )
+    assert err.critical_learning_rate < 5.0
+
+
+def test_step_exactly_at_the_critical_rate_is_a_cycle():
+    # L = w^2/2 with eta = 2: w -> -w exactly, forever. With momentum the same
+    # happens at eta = 2(1 + beta).
+    for beta in (0.0, 0.5):
+        with pytest.raises(DivergenceError, match="period 2") as info:
+            gradient_descent(
+                lambda w: w, np.array([1.0]), learning_rate=2.0 * (1 + beta), momentum=beta
+            )
+        assert math.isclose(info.value.local_critical_learning_rate, 2.0 * (1 + beta), rel_tol=1e-8)
+
+
+def test_full_batch_minibatch_reports_the_cycle(cancer2):
+    X, y = cancer2
+    X1 = np.column_stack([X, np.ones(len(y))])  # theta = (w, b) is the weight of X1
+
+    def grad(t, X1_B, y_B):
+        return logistic_gradient(t, X1_B[:, :-1], y_B, 0.01)
+
+    with pytest.raises(DivergenceError, match=r"mini-batch .* period 2 .* by epoch \d+ the iter"):
+        minibatch_gradient_descent(
+            grad, np.zeros(3), X1, y, learning_rate=10.0, batch_size=len(y), n_epochs=500
+        )
+
+
+@pytest.mark.parametrize("with_loss", [True, False])
+@pytest.mark.parametrize("beta", [0.5, 0.9, 0.99])
+def test_converging_momentum_runs_are_not_cycles(beta, with_loss):
+    # Just below the momentum boundary 2(1 + beta)/lambda_max the loss is far from
+    # monotone, and the gradient norm swings through near-zero values, yet it converges.
+    H = np.diag([1.0, 100.0])
+    eta = 0.999 * critical_learning_rate(H, momentum=beta)
+    res = gradient_descent(
+        lambda w: H @ w,
+        np.ones(2),
+        learning_rate=eta,
+        momentum=beta,
+        max_iter=200_000,
+        tol=1e-12,
+        loss=(lambda w: 0.5 * w @ H @ w) if with_loss else None,
+    )
+    assert res.converged
+    increases = int(np.sum(np.diff(res.history.grad_norm) > 0))
+    assert increases > 0  # non-monotone
+
+
+def test_converging_momentum_on_the_logistic_cost_is_not_a_cycle(cancer2):
+    X, y = cancer2
+    res = gradient_descent(
+        lambda t: logistic_gradient(t, X, y, 0.01),
+        np.zeros(3),
+        learning_rate=3.0,
+        momentum=0.9,
+        max_iter=5000,
+        tol=1e-10,
+        loss=lambda t: logistic_cost(t, X, y, 0.01),
+    )
+    assert res.converged
+    assert np.sum(np.diff(res.history.loss) > 1e-12) > 5  # the loss goes up and down
+
+
+@pytest.mark.parametrize(
+    ("eta", "C"), [(0.1, math.inf), (1.0, math.inf), (10.0, math.inf), (0.1, 0.01), (1.0, 0.01)]
+)
+def test_chapter_3_explorer_runs_that_converge_are_not_cycles(cancer2, eta, C):
+    # The explorer's other settings (eta = 10, C = 0.01 is the cycle above). With tol=0
+    # the runs that converge sit at the rounding floor of the minimum for hundreds of
+    # steps, where the iterates may flip between neighbouring floats.
+    X, y = cancer2
+    res = gradient_descent(
+        lambda t: logistic_gradient(t, X, y, C),
+        np.zeros(3),
+        learning_rate=eta,
+        max_iter=500,
+        tol=0.0,
+        loss=lambda t: logistic_cost(t, X, y, C),
+    )
+    assert res.n_iter == 500
 
 
 # ---------------------------------------------------------------------------

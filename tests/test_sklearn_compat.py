@@ -39,6 +39,7 @@ import mlmath
 from mlmath import (
     CNNClassifier,
     DataConversionWarning,
+    DivergenceError,
     LinearRegression,
     LogisticRegression,
     MLPClassifier,
@@ -58,13 +59,16 @@ from mlmath import (
 #   below). The defaults assume standardised inputs, Chapter 4.
 # - The CNN reads the checks' flat rows (N, D), D anything from 1 to 10, with
 #   input_shape=(1, 1, -1): each row a one-pixel-high image of D pixels.
-# - LogisticRegression(solver="gd") gets C=1.0: unpenalised gradient descent on the
-#   checks' separable blobs warns about separation and runs to max_iter.
+# - LogisticRegression(solver="gd") gets C=1.0 (unpenalised gradient descent on the
+#   checks' separable blobs warns about separation and runs to max_iter) and
+#   learning_rate=1e-4: on inputs around 100 the critical rate 2/lambda_max is about 4e-4, and
+#   the default 0.1 falls into a bounded cycle, which fit reports as a DivergenceError, as it
+#   should (test_default_gd_logistic_reports_its_cycle below).
 ESTIMATORS = [
     LinearRegression(),
     LinearRegression(solver="gd"),
     LogisticRegression(),
-    LogisticRegression(solver="gd", C=1.0),
+    LogisticRegression(solver="gd", C=1.0, learning_rate=1e-4),
     MLPClassifier(hidden_layer_sizes=(16,), learning_rate=0.01, max_iter=20),
     MLPClassifier(hidden_layer_sizes=(), solver="adam", learning_rate=0.01, max_iter=20),
     CNNClassifier(filters=(4,), hidden_layer_sizes=(16,), max_iter=10, input_shape=(1, 1, -1)),
@@ -446,3 +450,12 @@ def test_numeric_core_imports_and_fits_without_scikit_learn(tmp_path):
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "ok without scikit-learn"
+
+
+def test_default_gd_logistic_reports_its_cycle():
+    """Why the checks run gradient descent at 1e-4: at 0.1, inputs near 100 make it cycle."""
+    rng = np.random.RandomState(0)
+    X = rng.normal(loc=100, size=(80, 2))
+    y = rng.randint(low=0, high=2, size=80)
+    with pytest.raises(DivergenceError, match=r"bounded cycle with learning_rate=0\.1"):
+        LogisticRegression(solver="gd", C=1.0).fit(X, y)

@@ -23,8 +23,23 @@ def test_check_array_converts_lists_and_ints_to_float64():
     assert out.dtype == np.float64 and out.shape == (2, 2)
 
 
-def test_check_array_accepts_numeric_strings_as_numbers():
-    np.testing.assert_array_equal(check_array(np.array([["1", "2"]])), [[1.0, 2.0]])
+@pytest.mark.parametrize(
+    "X", [np.array([["1", "2"]]), [["1", "2"]], np.array([[1.0, "2"]], dtype=object), [b"1"]]
+)
+def test_check_array_refuses_numbers_written_as_text(X):
+    # Not guessed at (scikit-learn refuses them too): r2_score(["1", "2"], ["1", "2"]) was 1.0.
+    with pytest.raises(TypeError, match=r"X must hold numbers, but it holds strings .*dtype=float"):
+        check_array(X)
+
+
+def test_check_array_accepts_objects_that_are_numbers():
+    np.testing.assert_array_equal(check_array(np.array([[1, 2.5]], dtype=object)), [[1.0, 2.5]])
+
+
+def test_check_array_allow_inf_still_refuses_nan():
+    assert check_array([-np.inf, np.inf], ndim=1, allow_inf=True).tolist() == [-np.inf, np.inf]
+    with pytest.raises(ValueError, match=r"z contains 1 NaN value\(s\), the first at index \(1,\)"):
+        check_array([0.0, np.nan], name="z", ndim=1, allow_inf=True)
 
 
 @pytest.mark.parametrize(
