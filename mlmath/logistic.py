@@ -30,7 +30,7 @@ and :math:`N` becomes :math:`\\sum_i s_i`.
 With K > 2 classes the same estimator fits softmax regression, whose loss is
 :func:`softmax_cross_entropy` (Chapter 3, :ref:`sec-softmax`); Chapter 4 uses
 that loss as the output layer of a network. Both costs are minimised by the
-one Newton loop of :mod:`mlmath._newton`, or by Chapter 2's gradient descent.
+one Newton loop of ``mlmath._newton``, or by Chapter 2's gradient descent.
 The stable :func:`~mlmath.functional.sigmoid` is re-exported from here.
 """
 
