@@ -139,7 +139,7 @@ def _rescaled(
     column ``j`` of ``2^sx X`` for target column ``2^sy y`` is
     :math:`2^{sy - sx_j} w_j`, and scaling by a power of two is exact. Columns
     of ordinary size are left alone (shift 0), so that every message about
-    them is about the caller's own ``X``; see :mod:`mlmath._scaling`. With
+    them is about the caller's own ``X``; see ``mlmath._scaling``. With
     ``per_column=False`` one shift serves all of ``X`` and one all of ``y``
     (what gradient descent needs: a learning rate has an exact equivalent in
     the caller's units only then).

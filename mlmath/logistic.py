@@ -268,7 +268,7 @@ class _Binary:
     """The cost :math:`J` of binary logistic regression and its derivatives.
 
     Each is a function of the logits :math:`z = X_1 \\theta`, which the Newton
-    loop (:mod:`mlmath._newton`) computes once per iterate and shares. With
+    loop (``mlmath._newton``) computes once per iterate and shares. With
     sample weights :math:`s_i` the loss terms are weighted and the sum is
     divided by :math:`\\sum_i s_i` instead of :math:`N`, so a weight of 0 is
     exactly a dropped sample and a weight of 2 a repeated one.
