@@ -343,3 +343,15 @@ def test_mlp_takes_every_solver(solver, eta, nesterov):
 def test_mlp_nesterovs_momentum_must_be_bool():
     with pytest.raises(TypeError, match=r"nesterovs_momentum must be True or False, got 'yes'"):
         MLPClassifier(nesterovs_momentum="yes").fit(np.zeros((4, 2)), [0, 1, 0, 1])
+
+
+@pytest.mark.parametrize(
+    ("solver", "eta"), [("sgd", 50.0), ("adam", 1e3), ("rmsprop", 1e3), ("adagrad", 1e4)]
+)
+def test_network_training_reports_divergence_for_every_solver(solver, eta):
+    from sklearn.datasets import make_moons
+
+    X, y = make_moons(200, noise=0.1, random_state=0)
+    model = MLPClassifier(hidden_layer_sizes=(16,), solver=solver, learning_rate=eta, max_iter=20)
+    with pytest.raises(DivergenceError, match=f"training diverged .* learning_rate={eta:g}"):
+        model.fit(X, y)
