@@ -266,7 +266,8 @@ class CNNClassifier(_NetworkClassifier):
     ``Flatten``, the dense hidden layers of ``hidden_layer_sizes`` with the
     same activation, and a dense output layer scored by the softmax
     cross-entropy (one logistic unit for two classes). Trained by mini-batch
-    Adam (or SGD with momentum), exactly as :class:`~mlmath.network.MLPClassifier`.
+    Adam (or another rule of :mod:`mlmath.optim`), exactly as
+    :class:`~mlmath.network.MLPClassifier`.
 
     Parameters
     ----------
@@ -284,10 +285,13 @@ class CNNClassifier(_NetworkClassifier):
     hidden_layer_sizes : tuple of int, default (128,)
         Dense layers between the flattened maps and the output.
     activation : {"relu", "sigmoid", "tanh"}, default "relu"
-    solver : {"adam", "sgd"}, default "adam"
+    solver : {"adam", "sgd", "rmsprop", "adagrad"}, default "adam"
+        The update rule of :mod:`mlmath.optim` (Chapter 2, :ref:`sec-gd-adaptive`).
     learning_rate : float, default 0.003
     momentum : float, default 0.9
         Used by ``solver="sgd"`` only.
+    nesterovs_momentum : bool, default False
+        Nesterov's momentum (``solver="sgd"`` only; Chapter 2, :ref:`sec-gd-nesterov`).
     batch_size : int, default 32
     max_iter : int, default 15
         Epochs.
@@ -344,6 +348,7 @@ class CNNClassifier(_NetworkClassifier):
         solver: str = "adam",
         learning_rate: float = 0.003,
         momentum: float = 0.9,
+        nesterovs_momentum: bool = False,
         batch_size: int = 32,
         max_iter: int = 15,
         alpha: float = 0.0,
@@ -359,6 +364,7 @@ class CNNClassifier(_NetworkClassifier):
         self.solver = solver
         self.learning_rate = learning_rate
         self.momentum = momentum
+        self.nesterovs_momentum = nesterovs_momentum
         self.batch_size = batch_size
         self.max_iter = max_iter
         self.alpha = alpha

@@ -20,8 +20,10 @@ layer, optimiser and estimator here shares:
 ``Sequential(layers)``
     ``forward(X, training=True)``, ``backward(dout)`` (layers in reverse) and
     ``parameters() -> [(name, param, grad), ...]`` with names like ``"0.W"``.
-``SGD(parameters, learning_rate, momentum=0.0)``, ``Adam(parameters, learning_rate, ...)``
-    take the triples from ``parameters()``; ``.step()`` updates in place.
+Optimisers
+    the rules of :mod:`mlmath.optim` (``SGD``, ``AdaGrad``, ``RMSProp``, ``Adam``,
+    derived in Chapter 2), built on the arrays ``[p for _, p, _ in parameters()]``;
+    ``.step(grads)`` updates them in place.
 ``train_classifier(model, X, y_index, *, optimizer, batch_size, n_epochs, rng, alpha=0.0)``
     mini-batch training of a network whose output is class scores (logits)
     under the softmax cross-entropy; returns the per-epoch mean losses and
@@ -72,11 +74,10 @@ from .layers import (
     init_weights,
 )
 from .logistic import softmax_cross_entropy
+from .optim import RULES, Rule, make_rule
 
 __all__ = [
-    "SGD",
     "Activation",
-    "Adam",
     "Dense",
     "Layer",
     "MLPClassifier",
@@ -279,92 +280,6 @@ class Sequential:
         return f"Sequential([\n{inner},\n])" if self.layers else "Sequential([])"
 
 
-# =========================================================================== optimisers
-
-
-class _Optimizer:
-    def __init__(self, parameters: Iterable[ParamTriple], learning_rate: float) -> None:
-        self.parameters = list(parameters)
-        self.learning_rate = check_scalar(
-            learning_rate, "learning_rate", low=0.0, include_low=False
-        )
-
-    def step(self) -> None:
-        raise NotImplementedError
-
-
-class SGD(_Optimizer):
-    """Mini-batch gradient descent with (heavy-ball) momentum (Chapter 2, "Momentum").
-
-    .. math:: v \\leftarrow \\beta v - \\eta\\, g, \\qquad \\theta \\leftarrow \\theta + v
-
-    With ``momentum=0`` this is plain :math:`\\theta \\leftarrow \\theta - \\eta g`.
-
-    Parameters
-    ----------
-    parameters : list of (name, param, grad)
-        From :meth:`Sequential.parameters`; ``param`` is updated in place.
-    learning_rate : float
-        The step size :math:`\\eta > 0`.
-    momentum : float in [0, 1)
-        :math:`\\beta`.
-    """
-
-    def __init__(
-        self, parameters: Iterable[ParamTriple], learning_rate: float, momentum: float = 0.0
-    ) -> None:
-        super().__init__(parameters, learning_rate)
-        self.momentum = check_scalar(momentum, "momentum", low=0.0, high=1.0, include_high=False)
-        self.velocity = [np.zeros_like(p) for _, p, _ in self.parameters]
-
-    def step(self) -> None:
-        eta, beta = self.learning_rate, self.momentum
-        for (_, param, grad), v in zip(self.parameters, self.velocity, strict=True):
-            v *= beta
-            v -= eta * grad
-            param += v
-
-
-class Adam(_Optimizer):
-    """Adam (Kingma and Ba, 2015): momentum on the gradient and on its square, bias-corrected.
-
-    .. math:: m \\leftarrow \\beta_1 m + (1-\\beta_1) g,\\quad
-              s \\leftarrow \\beta_2 s + (1-\\beta_2) g^2,\\quad
-              \\theta \\leftarrow \\theta - \\eta\\,
-              \\frac{m / (1-\\beta_1^t)}{\\sqrt{s / (1-\\beta_2^t)} + \\epsilon}
-    """
-
-    def __init__(
-        self,
-        parameters: Iterable[ParamTriple],
-        learning_rate: float = 0.001,
-        beta1: float = 0.9,
-        beta2: float = 0.999,
-        epsilon: float = 1e-8,
-    ) -> None:
-        super().__init__(parameters, learning_rate)
-        self.beta1 = check_scalar(beta1, "beta1", low=0.0, high=1.0, include_high=False)
-        self.beta2 = check_scalar(beta2, "beta2", low=0.0, high=1.0, include_high=False)
-        self.epsilon = check_scalar(epsilon, "epsilon", low=0.0, include_low=False)
-        self.m = [np.zeros_like(p) for _, p, _ in self.parameters]
-        self.s = [np.zeros_like(p) for _, p, _ in self.parameters]
-        self.t = 0
-
-    def step(self) -> None:
-        self.t += 1
-        b1, b2 = self.beta1, self.beta2
-        c1, c2 = 1.0 - b1**self.t, 1.0 - b2**self.t
-        for (_, param, grad), m, s in zip(self.parameters, self.m, self.s, strict=True):
-            m *= b1
-            m += (1.0 - b1) * grad
-            s *= b2
-            s += (1.0 - b2) * grad * grad
-            param -= self.learning_rate * (m / c1) / (np.sqrt(s / c2) + self.epsilon)
-
-
-OPTIMIZERS = {"sgd": SGD, "adam": Adam}
-
-
 # =========================================================================== loss and training
 
 
@@ -462,7 +377,7 @@ def train_classifier(
     X: np.ndarray,
     y_index: np.ndarray,
     *,
-    optimizer: _Optimizer,
+    optimizer: Rule,
     batch_size: int,
     n_epochs: int,
     rng: np.random.Generator,
@@ -472,7 +387,7 @@ def train_classifier(
 
     Each epoch visits the samples in a fresh random order (from ``rng``) in
     batches of ``batch_size`` (the last may be smaller); per batch it runs
-    forward, the loss, backward, and ``optimizer.step()``.
+    forward, the loss, backward, and ``optimizer.step(grads)``.
 
     The objective of a batch of size :math:`n` is the mean cross-entropy plus
     :math:`\\frac{\\alpha}{2n}\\sum \\lVert W \\rVert_F^2` over the weight
@@ -486,8 +401,9 @@ def train_classifier(
         Training inputs (already validated).
     y_index : ndarray of int, shape (N,)
         Class positions.
-    optimizer : SGD or Adam
-        Built on ``model.parameters()``.
+    optimizer : mlmath.optim.Rule
+        Any rule of :mod:`mlmath.optim`, built on the arrays of
+        ``model.parameters()`` in their order (Chapter 2 derives them).
     batch_size, n_epochs : int
     rng : numpy.random.Generator
         Shuffles the samples: same state, same training run, bit for bit.
@@ -533,7 +449,7 @@ def train_classifier(
             if initial is None:
                 initial = loss
             with np.errstate(all="ignore"):
-                optimizer.step()
+                optimizer.step([grad for _, _, grad in model.parameters()])
             total += loss * idx.shape[0]
         loss_curve.append(total / N)
         if not all(np.isfinite(p).all() for _, p, _ in model.parameters()):
@@ -543,7 +459,7 @@ def train_classifier(
         # far beyond any noise of mini-batch descent.
         if loss_curve[-1] > DIVERGENCE_FACTOR * max(initial, 1.0):
             _diverged(optimizer, epoch, loss_curve[-1], initial)
-    _warn_if_no_progress(model, X, y_index, optimizer.learning_rate, loss_curve, initial)
+    _warn_if_no_progress(model, X, y_index, optimizer.schedule(0), loss_curve, initial)
     return loss_curve
 
 
@@ -608,8 +524,8 @@ def _warn_if_no_progress(
         )
 
 
-def _diverged(optimizer: _Optimizer, epoch: int, loss: float, initial: float | None = None) -> None:
-    eta = optimizer.learning_rate
+def _diverged(optimizer: Rule, epoch: int, loss: float, initial: float | None = None) -> None:
+    eta = optimizer.current_learning_rate
     start = "" if initial is None else f" (it started at {initial:.4g})"
     raise DivergenceError(
         f"training diverged in epoch {epoch + 1}: the loss became {loss:.4g}{start} with "
@@ -636,7 +552,9 @@ class _NetworkClassifier(ClassifierMixin, BaseEstimator):
 
     Settings used here (subclasses must have them as attributes):
     ``learning_rate``, ``momentum``, ``batch_size``, ``max_iter`` (epochs),
-    ``alpha``, ``random_state`` and optionally ``solver`` ("sgd" or "adam").
+    ``alpha``, ``random_state`` and optionally ``solver`` (a name in
+    :data:`mlmath.optim.RULES`: "sgd", "adam", "rmsprop", "adagrad") and
+    ``nesterovs_momentum``.
 
     Fitted attributes: ``model_``, ``classes_``, ``loss_curve_``, ``loss_``,
     ``n_iter_``, ``n_features_in_``, ``input_shape_``.
@@ -664,13 +582,21 @@ class _NetworkClassifier(ClassifierMixin, BaseEstimator):
         check_scalar(self.batch_size, "batch_size", kind=int, low=1)
         check_scalar(self.max_iter, "max_iter", kind=int, low=1)
         check_scalar(self.alpha, "alpha", low=0.0, finite=True)
-        check_option(getattr(self, "solver", "sgd"), "solver", tuple(OPTIMIZERS))
+        check_option(getattr(self, "solver", "sgd"), "solver", tuple(RULES))
+        nesterov = getattr(self, "nesterovs_momentum", False)
+        if not isinstance(nesterov, bool | np.bool_):
+            raise TypeError(f"nesterovs_momentum must be True or False, got {nesterov!r}")
 
-    def _make_optimizer(self, model: Sequential) -> _Optimizer:
+    def _make_optimizer(self, model: Sequential) -> Rule:
+        """The rule of ``solver`` (:mod:`mlmath.optim`) on the network's parameters."""
         solver = getattr(self, "solver", "sgd")
-        if solver == "adam":
-            return Adam(model.parameters(), self.learning_rate)
-        return SGD(model.parameters(), self.learning_rate, momentum=self.momentum)
+        params = [param for _, param, _ in model.parameters()]
+        if solver != "sgd":
+            return make_rule(solver, params, self.learning_rate)
+        # As in scikit-learn, Nesterov's momentum is a variant of momentum > 0.
+        nesterov = bool(getattr(self, "nesterovs_momentum", False)) and self.momentum > 0
+        return make_rule("sgd", params, self.learning_rate, momentum=self.momentum,
+                         nesterov=nesterov)  # fmt: skip
 
     # ----------------------------------------------------------------- public API
 
@@ -779,7 +705,10 @@ class MLPClassifier(_NetworkClassifier):
     learning_rate : float, default 0.1
         Step size :math:`\\eta`.
     momentum : float, default 0.9
-        Momentum :math:`\\beta` of :class:`SGD`.
+        Momentum :math:`\\beta` of :class:`mlmath.optim.SGD` (``solver="sgd"``).
+    nesterovs_momentum : bool, default False
+        Nesterov's momentum instead of heavy ball (``solver="sgd"``, Chapter 2,
+        :ref:`sec-gd-nesterov`). scikit-learn's name; its default is True.
     batch_size : int, default 32
         Samples per gradient step (capped at the number of samples).
     max_iter : int, default 30
@@ -788,8 +717,10 @@ class MLPClassifier(_NetworkClassifier):
         L2 penalty on the weights (not the biases), scikit-learn's convention.
     init : {"auto", "he", "xavier"}, default "auto"
         Weight initialisation: He for ReLU, Xavier (Glorot) otherwise.
-    solver : {"sgd", "adam"}, default "sgd"
-        Optimiser (``momentum`` is used by "sgd" only).
+    solver : {"sgd", "adam", "rmsprop", "adagrad"}, default "sgd"
+        The update rule of :mod:`mlmath.optim` (derived in Chapter 2,
+        :ref:`sec-gd-momentum` and :ref:`sec-gd-adaptive`); ``momentum`` and
+        ``nesterovs_momentum`` are used by "sgd" only.
     random_state : int, Generator or None, default 0
         Seeds the initial weights and the shuffling: same seed, same model, bit for bit.
 
@@ -818,6 +749,7 @@ class MLPClassifier(_NetworkClassifier):
         activation: str = "relu",
         learning_rate: float = 0.1,
         momentum: float = 0.9,
+        nesterovs_momentum: bool = False,
         batch_size: int = 32,
         max_iter: int = 30,
         alpha: float = 0.0,
@@ -829,6 +761,7 @@ class MLPClassifier(_NetworkClassifier):
         self.activation = activation
         self.learning_rate = learning_rate
         self.momentum = momentum
+        self.nesterovs_momentum = nesterovs_momentum
         self.batch_size = batch_size
         self.max_iter = max_iter
         self.alpha = alpha

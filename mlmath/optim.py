@@ -26,7 +26,8 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Callable
+import numbers
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -36,6 +37,7 @@ from ._validation import (
     as_float_array,
     check_array,
     check_callable,
+    check_option,
     check_random_state,
     check_scalar,
     check_X_y,
@@ -43,15 +45,28 @@ from ._validation import (
 from .exceptions import DivergenceError
 
 __all__ = [
+    "RULES",
+    "SGD",
+    "AdaGrad",
+    "Adam",
     "History",
     "OptimizeResult",
+    "RMSProp",
+    "Rule",
+    "Schedule",
+    "constant",
+    "cosine",
+    "critical_factor",
     "critical_learning_rate",
     "gradient_descent",
+    "inverse_time",
+    "make_rule",
     "minibatch_gradient_descent",
     "mse_critical_learning_rate",
     "mse_gradient",
     "mse_hessian",
     "mse_loss",
+    "step_decay",
 ]
 
 #: A run is declared divergent when the gradient norm has grown this many times
@@ -130,7 +145,7 @@ def mse_hessian(X: Any) -> np.ndarray:
     return (2.0 / X.shape[0]) * (X.T @ X)
 
 
-def critical_learning_rate(H: Any, *, momentum: float = 0.0) -> float:
+def critical_learning_rate(H: Any, *, momentum: float = 0.0, nesterov: bool = False) -> float:
     """The largest stable step for a quadratic loss with Hessian ``H``.
 
     It is :math:`2(1+\\beta)/\\lambda_{\\max}(H)`.
@@ -145,7 +160,10 @@ def critical_learning_rate(H: Any, *, momentum: float = 0.0) -> float:
     H : array_like of shape (D, D)
         Symmetric positive semi-definite Hessian.
     momentum : float in [0, 1)
-        Heavy-ball coefficient :math:`\\beta`.
+        Momentum coefficient :math:`\\beta`.
+    nesterov : bool, default False
+        Nesterov's momentum: the bound is :math:`2(1+\\beta)/((1+2\\beta)\\lambda_{\\max})`
+        (Chapter 2, :ref:`sec-gd-nesterov`).
     """
     H = check_array(H, name="H", ndim=2)
     if H.shape[0] != H.shape[1]:
@@ -156,7 +174,7 @@ def critical_learning_rate(H: Any, *, momentum: float = 0.0) -> float:
     lam_max = float(np.linalg.eigvalsh(H)[-1])
     if lam_max <= 0.0:
         return math.inf
-    return 2.0 * (1.0 + momentum) / lam_max
+    return critical_factor(momentum, nesterov=bool(nesterov)) / lam_max
 
 
 def mse_critical_learning_rate(X: Any, *, momentum: float = 0.0) -> float:
@@ -274,9 +292,11 @@ def _start(
 
 
 def _local_critical(
-    grad: Callable[..., Any], w: np.ndarray, momentum: float, *args: Any
+    grad: Callable[..., Any], w: np.ndarray, factor: float, *args: Any
 ) -> float | None:
-    """Estimate the local critical rate :math:`2(1+\\beta)/\\lambda_{\\max}(H(w))`.
+    """Estimate the local critical rate :math:`c/\\lambda_{\\max}(H(w))`, ``c = factor``.
+
+    ``factor`` is :math:`2(1+\\beta)` for heavy ball (see :func:`critical_factor`).
 
     There is no Hessian function, so :math:`\\lambda_{\\max}` comes from power
     iteration on Hessian-vector products by centred differences of the gradient,
@@ -315,25 +335,31 @@ def _local_critical(
         lam = power(lam)
     if lam is None or not (math.isfinite(lam) and lam > 0.0):
         return None
-    return 2.0 * (1.0 + momentum) / lam
+    return factor / lam
+
+
+def _bound(rule: Rule) -> str:
+    """The critical-rate formula of ``rule``, as a message quotes it."""
+    if rule.nesterov:
+        return "2(1 + momentum)/((1 + 2 momentum) λ_max)"
+    return "2(1 + momentum)/λ_max" if rule.momentum else "2/λ_max"
 
 
 def _divergence(
     *,
     what: str,
     step: int,
+    rule: Rule,
     eta: float,
-    momentum: float,
     critical: float | None,
     estimated: bool,
     growth: tuple[float, float] | None,
     history: History,
 ) -> DivergenceError:
-    bound = "2(1 + momentum)/λ_max" if momentum else "2/λ_max"
     unit = "epoch" if what.startswith("mini-batch") else "step"
-    parts = [f"{what} diverged at {unit} {step} with learning_rate={eta:.6g}"]
-    if momentum:
-        parts[0] += f" and momentum={momentum:g}"
+    parts = [f"{what} diverged at {unit} {step} with {rule.describe()}"]
+    if rule.schedule.name != "constant":
+        parts[0] += f" (η = {eta:.6g} at this step)"
     if growth is not None:
         parts.append(f"the gradient norm grew from {growth[0]:.3g} to {growth[1]:.3g}")
     else:
@@ -344,7 +370,7 @@ def _divergence(
             " (estimated from the curvature at w0; exact for a quadratic loss)" if estimated else ""
         )
         msg += (
-            f"The critical learning rate {bound} is {critical:.6g}{source}, and "
+            f"The critical learning rate {_bound(rule)} is {critical:.6g}{source}, and "
             f"learning_rate is {eta / critical:.3g} times it: use a learning_rate "
             f"below {critical:.6g}, e.g. {0.5 * critical:.3g}."
         )
@@ -365,6 +391,441 @@ def _stack_history(ws: list[np.ndarray], losses: list[float | None], norms: list
         loss=None if losses[0] is None else np.array(losses, dtype=np.float64),
         grad_norm=np.array(norms, dtype=np.float64),
     )
+
+
+# ---------------------------------------------------------------------------
+# Learning-rate schedules: k -> eta_k
+# ---------------------------------------------------------------------------
+
+
+class Schedule:
+    """A learning-rate schedule, a callable :math:`k \\mapsto \\eta_k` for steps ``k = 0, 1, ...``.
+
+    Built by :func:`constant`, :func:`step_decay`, :func:`inverse_time` or
+    :func:`cosine` (Chapter 2, :ref:`sec-gd-schedules`). Every rule and driver
+    accepts one wherever it accepts a number as ``learning_rate``.
+    """
+
+    def __init__(self, name: str, rate: Callable[[int], float], **settings: float) -> None:
+        self.name, self._rate, self.settings = name, rate, settings
+
+    def __call__(self, k: int) -> float:
+        return self._rate(k)
+
+    def __repr__(self) -> str:
+        if not self.settings:  # a user's callable, wrapped
+            return f"schedule {self.name}"
+        args = ", ".join(f"{key}={value:g}" for key, value in self.settings.items())
+        return f"{self.name}({args})"
+
+
+def constant(eta: float) -> Schedule:
+    """:math:`\\eta_k = \\eta`, the constant step."""
+    eta = _check_learning_rate(eta)
+    return Schedule("constant", lambda k: eta, eta=eta)
+
+
+def step_decay(eta0: float, every: int, gamma: float = 0.1) -> Schedule:
+    """Step decay, :math:`\\eta_k = \\eta_0\\,\\gamma^{\\lfloor k / e \\rfloor}`.
+
+    The step is cut by ``gamma`` every :math:`e` = ``every`` steps.
+    """
+    eta0 = _check_learning_rate(eta0)
+    every = check_scalar(every, "every", kind=int, low=1)
+    gamma = check_scalar(gamma, "gamma", low=0.0, high=1.0, include_low=False)
+    return Schedule(
+        "step_decay", lambda k: eta0 * gamma ** (k // every), eta0=eta0, every=every, gamma=gamma
+    )
+
+
+def inverse_time(eta0: float, decay: float) -> Schedule:
+    """Inverse time, :math:`\\eta_k = \\eta_0 / (1 + \\text{decay}\\cdot k)`.
+
+    The :math:`1/t` schedule of Robbins and Monro (Chapter 2, :ref:`sec-gd-sgd-theory`).
+    """
+    eta0 = _check_learning_rate(eta0)
+    decay = check_scalar(decay, "decay", low=0.0, finite=True)
+    return Schedule("inverse_time", lambda k: eta0 / (1.0 + decay * k), eta0=eta0, decay=decay)
+
+
+def cosine(eta0: float, n_steps: int, eta_min: float = 0.0) -> Schedule:
+    """Cosine decay from ``eta0`` to ``eta_min`` over :math:`n` = ``n_steps`` steps.
+
+    .. math:: \\eta_k = \\eta_{\\min} + \\tfrac12(\\eta_0 - \\eta_{\\min})(1 + \\cos(\\pi k/n))
+
+    The half cosine of Loshchilov and Hutter (2017) from ``eta0`` down to
+    ``eta_min`` over ``n_steps`` steps; after them it stays at ``eta_min``
+    (which must then be positive for the run to go on moving).
+    """
+    eta0 = _check_learning_rate(eta0)
+    n_steps = check_scalar(n_steps, "n_steps", kind=int, low=1)
+    eta_min = check_scalar(eta_min, "eta_min", low=0.0, high=eta0, finite=True)
+
+    def rate(k: int) -> float:
+        t = min(k, n_steps) / n_steps
+        return eta_min + 0.5 * (eta0 - eta_min) * (1.0 + math.cos(math.pi * t))
+
+    return Schedule("cosine", rate, eta0=eta0, n_steps=n_steps, eta_min=eta_min)
+
+
+def _as_schedule(learning_rate: Any) -> Schedule:
+    """A number becomes :func:`constant`; any other callable ``k -> eta_k`` is wrapped."""
+    if isinstance(learning_rate, Schedule):
+        return learning_rate
+    if callable(learning_rate):
+        return Schedule(getattr(learning_rate, "__name__", "schedule"), learning_rate)
+    return constant(learning_rate)
+
+
+def _check_rate_at(schedule: Schedule, k: int) -> float:
+    """``schedule(k)``, which must be a finite positive number."""
+    eta = schedule(k)
+    if (
+        isinstance(eta, bool)
+        or not isinstance(eta, numbers.Real)
+        or not (math.isfinite(eta) and eta > 0)
+    ):
+        raise ValueError(
+            f"the learning-rate schedule {schedule!r} must give a finite positive number, "
+            f"got {eta!r} at step k={k}"
+        )
+    return float(eta)
+
+
+# ---------------------------------------------------------------------------
+# Update rules: one family, the shape of torch.optim
+# ---------------------------------------------------------------------------
+
+
+class Rule:
+    """Base of the update rules: parameters updated in place by ``step(grads)``.
+
+    Parameters
+    ----------
+    params : list of ndarray
+        The parameter arrays (float, writeable). They are updated **in place**,
+        so the caller keeps its references.
+    learning_rate : float or Schedule
+        :math:`\\eta > 0`, or a schedule :math:`k \\mapsto \\eta_k` evaluated at
+        ``k = 0`` for the first step.
+
+    Attributes
+    ----------
+    t : int
+        Steps taken so far.
+    """
+
+    #: Whether the step size is scaled per coordinate by the gradients seen
+    #: (then no critical rate :math:`2(1+\\beta)/\\lambda_{\\max}` applies).
+    adaptive = True
+    momentum = 0.0
+    nesterov = False
+
+    def __init__(self, params: Sequence[np.ndarray], learning_rate: float | Schedule) -> None:
+        if isinstance(params, np.ndarray) or not isinstance(params, Sequence | Iterable):
+            raise TypeError(f"params must be a list of arrays, got {_describe_obj(params)}")
+        self.params = list(params)
+        for i, p in enumerate(self.params):
+            if not isinstance(p, np.ndarray) or not np.issubdtype(p.dtype, np.floating):
+                raise TypeError(
+                    f"params[{i}] must be a float ndarray (it is updated in place), got "
+                    f"{_describe_obj(p)}"
+                )
+            if not p.flags.writeable:
+                raise ValueError(f"params[{i}] is read-only; it must be updated in place")
+        self.learning_rate = learning_rate
+        self.schedule = _as_schedule(learning_rate)
+        self.t = 0
+
+    def _state(self) -> list[np.ndarray]:
+        return [np.zeros_like(p) for p in self.params]
+
+    def step(self, grads: Sequence[np.ndarray]) -> None:
+        """Update every parameter in place from its gradient (same order, same shapes)."""
+        grads = list(grads)
+        if len(grads) != len(self.params):
+            raise ValueError(
+                f"step got {len(grads)} gradients for {len(self.params)} parameters; "
+                "grads must list one gradient per parameter, in the same order"
+            )
+        for i, (p, g) in enumerate(zip(self.params, grads, strict=True)):
+            if np.shape(g) != p.shape:
+                raise ValueError(
+                    f"grads[{i}] has shape {np.shape(g)} but params[{i}] has shape {p.shape}"
+                )
+        eta = _check_rate_at(self.schedule, self.t)
+        self.t += 1
+        self._update(eta, grads)
+
+    @property
+    def current_learning_rate(self) -> float:
+        """:math:`\\eta_k` of the next step."""
+        return _check_rate_at(self.schedule, self.t)
+
+    def _update(self, eta: float, grads: list[np.ndarray]) -> None:
+        raise NotImplementedError
+
+    def describe(self) -> str:
+        """The settings, as a divergence message quotes them."""
+        if self.schedule.name == "constant":
+            return f"learning_rate={self.schedule(0):.6g}"
+        return f"learning_rate={self.schedule!r}"
+
+
+def _describe_obj(x: Any) -> str:
+    return f"{type(x).__name__} {x!r}" if np.ndim(x) == 0 else f"{type(x).__name__}"
+
+
+def _check_beta(value: Any, name: str) -> float:
+    return check_scalar(value, name, low=0.0, high=1.0, include_high=False)
+
+
+def _check_eps(value: Any, name: str = "eps") -> float:
+    return check_scalar(value, name, low=0.0, include_low=False, finite=True)
+
+
+class SGD(Rule):
+    """Stochastic gradient descent with momentum, optionally Nesterov's (PyTorch's formulas).
+
+    With gradient :math:`g` and momentum :math:`\\beta` (PyTorch calls it
+    :math:`\\mu`; in this book :math:`\\mu` is the strong-convexity constant),
+    the buffer :math:`b` starts at 0 and each step is
+
+    .. math:: b \\leftarrow \\beta b + g, \\qquad
+              \\theta \\leftarrow \\theta - \\eta\\, b \\quad\\text{(heavy ball)}, \\qquad
+              \\theta \\leftarrow \\theta - \\eta\\,(g + \\beta b) \\quad\\text{(Nesterov)}.
+
+    With a constant :math:`\\eta` the heavy-ball form is the chapter's
+    :math:`v \\leftarrow \\beta v - \\eta g,\\ \\theta \\leftarrow \\theta + v`
+    (:math:`v = -\\eta b`), and the Nesterov form is scikit-learn's
+    ``SGDOptimizer(nesterov=True)``. Derived in Chapter 2,
+    :ref:`sec-gd-momentum` and :ref:`sec-gd-nesterov`.
+
+    Parameters
+    ----------
+    params : list of ndarray
+    learning_rate : float or Schedule
+    momentum : float in [0, 1), default 0
+    nesterov : bool, default False
+        Needs ``momentum > 0``.
+    """
+
+    def __init__(
+        self,
+        params: Sequence[np.ndarray],
+        learning_rate: float | Schedule,
+        momentum: float = 0.0,
+        nesterov: bool = False,
+    ) -> None:
+        super().__init__(params, learning_rate)
+        self.momentum = _check_momentum(momentum)
+        if not isinstance(nesterov, bool | np.bool_):
+            raise TypeError(f"nesterov must be True or False, got {nesterov!r}")
+        if nesterov and self.momentum == 0.0:
+            raise ValueError("nesterov=True needs a momentum > 0, got momentum=0")
+        self.nesterov = bool(nesterov)
+        self.adaptive = False
+        self.buffers = self._state()
+
+    def _update(self, eta: float, grads: list[np.ndarray]) -> None:
+        beta = self.momentum
+        for p, g, b in zip(self.params, grads, self.buffers, strict=True):
+            if beta == 0.0:
+                p -= eta * g
+                continue
+            b *= beta
+            b += g
+            if self.nesterov:
+                p -= eta * (g + beta * b)
+            else:
+                p -= eta * b
+
+    @property
+    def critical_factor(self) -> float:
+        """:math:`c` in the critical rate :math:`c/\\lambda_{\\max}` on a quadratic.
+
+        :math:`2(1+\\beta)` for heavy ball and :math:`2(1+\\beta)/(1+2\\beta)`
+        for Nesterov (Chapter 2, :ref:`sec-gd-nesterov`).
+        """
+        return critical_factor(self.momentum, nesterov=self.nesterov)
+
+    def describe(self) -> str:
+        text = super().describe()
+        if self.momentum:
+            text += f" and momentum={self.momentum:g}"
+        if self.nesterov:
+            text += " (Nesterov)"
+        return text
+
+
+class AdaGrad(Rule):
+    """AdaGrad (Duchi, Hazan and Singer, 2011): each coordinate's step shrinks with its history.
+
+    PyTorch's formula: the sum :math:`s` starts at 0 and
+
+    .. math:: s \\leftarrow s + g^2, \\qquad
+              \\theta \\leftarrow \\theta - \\eta\\, \\frac{g}{\\sqrt{s} + \\varepsilon}
+
+    (element-wise; :math:`\\varepsilon` added after the square root).
+    Derived in Chapter 2, :ref:`sec-gd-adaptive`.
+
+    Parameters
+    ----------
+    params : list of ndarray
+    learning_rate : float or Schedule
+    eps : float > 0, default 1e-10
+    """
+
+    def __init__(
+        self, params: Sequence[np.ndarray], learning_rate: float | Schedule, eps: float = 1e-10
+    ) -> None:
+        super().__init__(params, learning_rate)
+        self.eps = _check_eps(eps)
+        self.sums = self._state()
+
+    def _update(self, eta: float, grads: list[np.ndarray]) -> None:
+        for p, g, s in zip(self.params, grads, self.sums, strict=True):
+            s += g * g
+            p -= eta * g / (np.sqrt(s) + self.eps)
+
+
+class RMSProp(Rule):
+    """RMSProp (Tieleman and Hinton, 2012): AdaGrad with a forgetting average of :math:`g^2`.
+
+    PyTorch's formula (its ``alpha`` is ``rho`` here): :math:`v` starts at 0 and
+
+    .. math:: v \\leftarrow \\rho v + (1-\\rho) g^2, \\qquad
+              \\theta \\leftarrow \\theta - \\eta\\, \\frac{g}{\\sqrt{v} + \\varepsilon}
+
+    (element-wise; :math:`\\varepsilon` added after the square root).
+    Derived in Chapter 2, :ref:`sec-gd-adaptive`.
+
+    Parameters
+    ----------
+    params : list of ndarray
+    learning_rate : float or Schedule
+    rho : float in [0, 1), default 0.99
+    eps : float > 0, default 1e-8
+    """
+
+    def __init__(
+        self,
+        params: Sequence[np.ndarray],
+        learning_rate: float | Schedule,
+        rho: float = 0.99,
+        eps: float = 1e-8,
+    ) -> None:
+        super().__init__(params, learning_rate)
+        self.rho = _check_beta(rho, "rho")
+        self.eps = _check_eps(eps)
+        self.averages = self._state()
+
+    def _update(self, eta: float, grads: list[np.ndarray]) -> None:
+        rho = self.rho
+        for p, g, v in zip(self.params, grads, self.averages, strict=True):
+            v *= rho
+            v += (1.0 - rho) * g * g
+            p -= eta * g / (np.sqrt(v) + self.eps)
+
+
+class Adam(Rule):
+    """Adam (Kingma and Ba, 2015): RMSProp with momentum, both averages bias-corrected.
+
+    PyTorch's formula: :math:`m, v` start at 0 and at step :math:`t = 1, 2, \\dots`
+
+    .. math:: m \\leftarrow \\beta_1 m + (1-\\beta_1) g, \\quad
+              v \\leftarrow \\beta_2 v + (1-\\beta_2) g^2, \\quad
+              \\hat m = \\frac{m}{1-\\beta_1^t}, \\quad \\hat v = \\frac{v}{1-\\beta_2^t}, \\quad
+              \\theta \\leftarrow \\theta
+              - \\eta\\, \\frac{\\hat m}{\\sqrt{\\hat v} + \\varepsilon}.
+
+    scikit-learn's ``AdamOptimizer`` adds :math:`\\varepsilon` to
+    :math:`\\sqrt{v}` instead of :math:`\\sqrt{\\hat v}` (the "efficient
+    version" of Kingma and Ba), the same rule with
+    :math:`\\varepsilon_t = \\varepsilon\\sqrt{1-\\beta_2^t}`. Derived in Chapter 2,
+    :ref:`sec-gd-adaptive`.
+
+    Parameters
+    ----------
+    params : list of ndarray
+    learning_rate : float or Schedule
+    beta1, beta2 : float in [0, 1), default 0.9 and 0.999
+    eps : float > 0, default 1e-8
+    """
+
+    def __init__(
+        self,
+        params: Sequence[np.ndarray],
+        learning_rate: float | Schedule,
+        beta1: float = 0.9,
+        beta2: float = 0.999,
+        eps: float = 1e-8,
+    ) -> None:
+        super().__init__(params, learning_rate)
+        self.beta1 = _check_beta(beta1, "beta1")
+        self.beta2 = _check_beta(beta2, "beta2")
+        self.eps = _check_eps(eps)
+        self.m = self._state()
+        self.v = self._state()
+
+    def _update(self, eta: float, grads: list[np.ndarray]) -> None:
+        b1, b2, t = self.beta1, self.beta2, self.t
+        c1, c2 = 1.0 - b1**t, 1.0 - b2**t
+        for p, g, m, v in zip(self.params, grads, self.m, self.v, strict=True):
+            m *= b1
+            m += (1.0 - b1) * g
+            v *= b2
+            v += (1.0 - b2) * g * g
+            p -= eta * (m / c1) / (np.sqrt(v / c2) + self.eps)
+
+
+#: The rules by the names the estimators' ``solver`` takes.
+RULES: dict[str, type[Rule]] = {"sgd": SGD, "adam": Adam, "rmsprop": RMSProp, "adagrad": AdaGrad}
+
+
+def critical_factor(momentum: float = 0.0, *, nesterov: bool = False) -> float:
+    """The :math:`c` in the critical rate :math:`c/\\lambda_{\\max}` of SGD on a quadratic.
+
+    :math:`2(1+\\beta)` for heavy ball, divided by :math:`1+2\\beta` for Nesterov.
+    """
+    c = 2.0 * (1.0 + momentum)
+    return c / (1.0 + 2.0 * momentum) if nesterov else c
+
+
+def make_rule(
+    rule: str | Callable[..., Rule],
+    params: Sequence[np.ndarray],
+    learning_rate: float | Schedule,
+    *,
+    momentum: float = 0.0,
+    nesterov: bool = False,
+) -> Rule:
+    """Build ``rule`` on ``params``: a name in :data:`RULES` or a factory ``f(params, eta)``.
+
+    ``momentum`` and ``nesterov`` belong to ``"sgd"``; with any other rule
+    they must stay at their defaults (set e.g. Adam's betas through
+    ``functools.partial(Adam, beta1=0.8)``).
+    """
+    if isinstance(rule, str):
+        check_option(rule, "rule", tuple(RULES))
+        if rule == "sgd":
+            return SGD(params, learning_rate, momentum=momentum, nesterov=nesterov)
+        factory: Callable[..., Rule] = RULES[rule]
+    elif callable(rule):
+        factory = rule
+    else:
+        raise TypeError(f"rule must be one of {tuple(RULES)} or a callable, got {rule!r}")
+    if momentum or nesterov:
+        if factory is SGD:
+            return SGD(params, learning_rate, momentum=momentum, nesterov=nesterov)
+        raise ValueError(
+            f"momentum={momentum:g} and nesterov={nesterov} are settings of rule='sgd'; "
+            f"rule={rule!r} takes its own (e.g. functools.partial(Adam, beta1=0.9))"
+        )
+    built = factory(params, learning_rate)
+    if not isinstance(built, Rule):
+        raise TypeError(f"rule must build an mlmath.optim.Rule, got {type(built).__name__}")
+    return built
 
 
 # ---------------------------------------------------------------------------
@@ -424,7 +885,8 @@ class _CycleWatch:
     :data:`MAX_CYCLE_PERIOD` (:data:`CYCLE_CLOSURE`) or, with a loss, the loss
     keeps oscillating without getting better for 64 steps, and (2) the
     curvature confirms it: somewhere along the last steps the second derivative
-    in the direction of the step is at least :math:`2(1+\\beta)/\\eta`, i.e.
+    in the direction of the step is at least :math:`c/\\eta` (:math:`c = 2(1+\\beta)` for
+    heavy ball, :func:`critical_factor`), i.e.
     ``learning_rate`` is at or above the local critical rate. (Plain gradient
     descent on a smooth loss lowers the loss at every step whose segment has
     curvature below :math:`2/\\eta`, so a cycle must cross such a region.) The
@@ -434,8 +896,10 @@ class _CycleWatch:
     runs sitting at the rounding floor of the minimum are not reported.
     """
 
-    def __init__(self, grad: Callable[..., Any], eta: float, beta: float, *args: Any) -> None:
-        self.grad, self.eta, self.beta, self.args = grad, eta, beta, args
+    def __init__(self, grad: Callable[..., Any], rule: SGD, *args: Any) -> None:
+        self.grad, self.rule, self.args = grad, rule, args
+        self.factor = rule.critical_factor  # critical rate = factor / lambda_max
+        self.eta = rule.current_learning_rate  # the step just taken; the driver updates it
         self.steps = [0.0]  # ||w_k - w_{k-1}||, indexed by k
         self.next_check = 2 * 3 * 2  # two windows of three periods of 2
         self.peak: np.ndarray | None = None  # where the confirming curvature was found
@@ -504,7 +968,7 @@ class _CycleWatch:
     def _confirm(self, ws: list[np.ndarray], period: int) -> np.ndarray | None:
         """The point of largest curvature along the last steps, if it is past the critical one."""
         orbit = ws[-(period or 2 * MAX_CYCLE_PERIOD) - 1 :]
-        threshold = 2.0 * (1.0 + self.beta) / self.eta
+        threshold = self.factor / self.eta
         best, where = -math.inf, None
         for a, b in itertools.pairwise(orbit):
             d = b - a
@@ -534,11 +998,11 @@ class _CycleWatch:
         given: float | None = None,
     ) -> DivergenceError:
         """The report: period, loss, the local critical rates found, and a step to use."""
-        eta, beta = self.eta, self.beta
+        eta, factor = self.eta, self.factor
         unit = "epoch" if what.startswith("mini-batch") else "step"
         span = period or 2 * _STALL_WINDOW
-        bound = "2(1 + momentum)/λ_max" if beta else "2/λ_max"
-        setting = f"learning_rate={eta:.6g}" + (f" and momentum={beta:g}" if beta else "")
+        bound = _bound(self.rule)
+        setting = self.rule.describe()
         if period:
             head = (
                 f"{what} oscillates in a bounded cycle of period {period} with {setting}: "
@@ -562,11 +1026,11 @@ class _CycleWatch:
         head += f"; the gradient norm stays near {float(np.mean(norms[-span:])):.3g}."
 
         rates = {
-            "at the current iterate": _local_critical(self.grad, ws[-1], beta, *self.args),
+            "at the current iterate": _local_critical(self.grad, ws[-1], factor, *self.args),
             "at the most curved point of the last steps": _local_critical(
-                self.grad, self.peak, beta, *self.args
+                self.grad, self.peak, factor, *self.args
             ),
-            "at w0": _local_critical(self.grad, ws[0], beta, *self.args),
+            "at w0": _local_critical(self.grad, ws[0], factor, *self.args),
         }
         known = {where: c for where, c in rates.items() if c is not None}
         groups: dict[str, list[str]] = {}  # equal values (to 4 digits) are named once
@@ -615,17 +1079,20 @@ def gradient_descent(
     max_iter: int = 1000,
     tol: float = 1e-8,
     momentum: float = 0.0,
+    nesterov: bool = False,
+    rule: str | Callable[..., Rule] = "sgd",
     loss: Callable[[np.ndarray], float] | None = None,
     callback: Callable[[int, np.ndarray], Any] | None = None,
     critical_learning_rate: float | None = None,
 ) -> OptimizeResult:
-    """Minimise a loss by (heavy-ball) gradient descent.
+    """Minimise a loss by gradient descent, with any update rule of this module.
 
-    Iterates :math:`v_{k+1} = \\beta v_k - \\eta \\nabla L(w_k)`,
-    :math:`w_{k+1} = w_k + v_{k+1}` with :math:`v_0 = 0`; ``momentum=0`` is
-    plain gradient descent :math:`w_{k+1} = w_k - \\eta \\nabla L(w_k)`.
+    The default rule iterates :math:`v_{k+1} = \\beta v_k - \\eta \\nabla L(w_k)`,
+    :math:`w_{k+1} = w_k + v_{k+1}` with :math:`v_0 = 0` (heavy ball, :class:`SGD`);
+    ``momentum=0`` is plain gradient descent :math:`w_{k+1} = w_k - \\eta \\nabla L(w_k)`.
     Derived in Chapter 2, :ref:`sec-gd-steepest-descent` and
-    :ref:`sec-gd-momentum`.
+    :ref:`sec-gd-momentum`; the other rules in :ref:`sec-gd-nesterov` and
+    :ref:`sec-gd-adaptive`.
 
     Parameters
     ----------
@@ -633,15 +1100,21 @@ def gradient_descent(
         ``grad(w)`` returns :math:`\\nabla L(w)`, an array of the shape of ``w``.
     w0 : array_like of any shape
         The starting weights (not modified).
-    learning_rate : float
-        The step size :math:`\\eta > 0`.
+    learning_rate : float or Schedule
+        The step size :math:`\\eta > 0`, or a schedule :math:`k \\mapsto \\eta_k`
+        (:func:`constant`, :func:`step_decay`, :func:`inverse_time`, :func:`cosine`).
     max_iter : int, default 1000
         Maximum number of updates, ``>= 1``.
     tol : float, default 1e-8
         Stop (converged) when :math:`\\|\\nabla L(w_k)\\| \\le` ``tol``
         (Euclidean, or Frobenius for matrix weights).
     momentum : float in [0, 1), default 0
-        Heavy-ball coefficient :math:`\\beta`.
+        Momentum coefficient :math:`\\beta` of ``rule="sgd"``.
+    nesterov : bool, default False
+        Nesterov's momentum instead of heavy ball (``rule="sgd"``).
+    rule : {"sgd", "adagrad", "rmsprop", "adam"} or callable, default "sgd"
+        The update rule (:data:`RULES`), or a factory ``rule(params, learning_rate)``
+        returning a :class:`Rule`, e.g. ``functools.partial(Adam, beta1=0.8)``.
     loss : callable, optional
         ``loss(w)`` returns :math:`L(w)`; recorded in the history and used by
         the divergence test.
@@ -663,7 +1136,7 @@ def gradient_descent(
     Raises
     ------
     DivergenceError
-        If the run blows up: the gradient, weights or loss become non-finite,
+        For every rule, if the run blows up: the gradient, weights or loss become non-finite,
         or the gradient norm grows :data:`DIVERGENCE_FACTOR` times above its
         smallest value (above its value at ``w0`` with momentum) to a size it
         has never had, while the loss (if given) is above its start. The
@@ -675,7 +1148,10 @@ def gradient_descent(
         step below the smallest local critical rate it found. The exception
         carries ``step``, ``learning_rate``, ``critical_learning_rate`` and
         ``history``; a cycle also ``period`` (None if none was found) and
-        ``local_critical_learning_rate``.
+        ``local_critical_learning_rate``. Critical rates and cycles concern
+        :class:`SGD` only (:math:`2(1+\\beta)/((1+2\\beta)\\lambda_{\\max})` with
+        Nesterov); the adaptive rules, whose steps are scaled per coordinate,
+        are checked for blow-up only.
     ValueError, TypeError
         For bad settings or a ``w0`` whose shape the gradient does not match.
 
@@ -689,26 +1165,29 @@ def gradient_descent(
     check_callable(grad, "grad")
     check_callable(loss, "loss", optional=True)
     check_callable(callback, "callback", optional=True)
-    eta = _check_learning_rate(learning_rate)
+    schedule = _as_schedule(learning_rate)
     max_iter = check_scalar(max_iter, "max_iter", kind=int, low=1)
     tol = check_scalar(tol, "tol", low=0.0)
-    beta = _check_momentum(momentum)
-    w = check_array(w0, name="w0", ndim=range(0, 8)).copy()
+    w = check_array(w0, name="w0", ndim=range(0, 8)).astype(np.float64, copy=True)
+    opt = make_rule(rule, [w], schedule, momentum=momentum, nesterov=nesterov)
     if critical_learning_rate is not None:
         critical_learning_rate = check_scalar(
             critical_learning_rate, "critical_learning_rate", low=0.0, include_low=False
         )
+    what = _driver_name("gradient descent", opt)
+    # Heavy-ball runs pass close to zero gradient as they swing through a minimum and
+    # grow again while converging, and so do the adaptive rules: they are measured from w0.
+    from_start = opt.momentum > 0.0 or opt.adaptive
 
     with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
         g, L = _start(grad, loss, w)
         ws, losses, norms = [w.copy()], [L], [float(np.linalg.norm(g))]
         L0, min_norm, max_norm = L, norms[0], norms[0]
-        watch = _CycleWatch(grad, eta, beta)
-        v = np.zeros_like(w)
+        watch = None if opt.adaptive else _CycleWatch(grad, opt)
         k, converged = 0, norms[0] <= tol
         while not converged and k < max_iter:
-            v = beta * v - eta * g
-            w = w + v
+            eta = opt.current_learning_rate
+            opt.step([g])  # updates w in place
             k += 1
             finite = bool(np.isfinite(w).all())
             if finite:
@@ -729,32 +1208,22 @@ def gradient_descent(
             max_norm = max(max_norm, norm)
             if not finite or growing:
                 raise _diverged(
-                    "gradient descent",
-                    grad,
-                    ws,
-                    losses,
-                    norms,
-                    eta,
-                    beta,
-                    k,
-                    critical_learning_rate,
-                    min_norm,
-                    finite,
-                )
-            if beta == 0.0:
-                # Heavy-ball runs pass close to zero gradient as they swing through a
-                # minimum and grow again while converging: they are measured from w0.
+                    what, grad, ws, losses, norms, opt, eta, k,
+                    critical_learning_rate, min_norm, finite,
+                )  # fmt: skip
+            if not from_start:
                 min_norm = min(min_norm, norm)
             converged = norm <= tol
-            period = None if converged else watch.update(k, ws, losses, norms, v)
+            period = None
+            if watch is not None and not converged:
+                watch.eta = eta
+                period = watch.update(k, ws, losses, norms, ws[-1] - ws[-2])
             if period is not None:
-                raise watch.error(
-                    "gradient descent", k, period, ws, losses, norms, critical_learning_rate
-                )
+                raise watch.error(what, k, period, ws, losses, norms, critical_learning_rate)
             if callback is not None and callback(k, w.copy()) is True:
                 break
     return OptimizeResult(
-        w=w,
+        w=w.copy(),
         n_iter=k,
         converged=bool(converged),
         grad_norm=norms[-1],
@@ -769,8 +1238,8 @@ def _diverged(
     ws: list[np.ndarray],
     losses: list[float | None],
     norms: list[float],
+    rule: Rule,
     eta: float,
-    beta: float,
     step: int,
     critical: float | None,
     min_norm: float,
@@ -778,19 +1247,25 @@ def _diverged(
     *args: Any,
 ) -> DivergenceError:
     estimated = False
-    if critical is None:
-        critical = _local_critical(grad, ws[0], beta, *args)
+    if rule.adaptive:
+        critical = None  # per-coordinate steps: no single critical rate applies
+    elif critical is None:
+        critical = _local_critical(grad, ws[0], rule.critical_factor, *args)
         estimated = critical is not None
     return _divergence(
         what=what,
         step=step,
+        rule=rule,
         eta=eta,
-        momentum=beta,
         critical=critical,
         estimated=estimated,
         growth=(min_norm, norms[-1]) if finite else None,
         history=_stack_history(ws, losses, norms),
     )
+
+
+def _driver_name(what: str, rule: Rule) -> str:
+    return what if isinstance(rule, SGD) else f"{what} with {type(rule).__name__}"
 
 
 # ---------------------------------------------------------------------------
@@ -810,6 +1285,8 @@ def minibatch_gradient_descent(
     shuffle: bool = True,
     random_state: int | np.random.Generator | None = 0,
     momentum: float = 0.0,
+    nesterov: bool = False,
+    rule: str | Callable[..., Rule] = "sgd",
     tol: float = 0.0,
     loss: Callable[[np.ndarray, np.ndarray, np.ndarray], float] | None = None,
     critical_learning_rate: float | None = None,
@@ -819,9 +1296,9 @@ def minibatch_gradient_descent(
     Each epoch visits the N samples once, in a fresh random order when
     ``shuffle``, in batches :math:`B` of ``batch_size`` rows (the last may be
     smaller), and steps with the batch gradient, an unbiased estimate of the
-    full one: :math:`w \\leftarrow w - \\eta \\nabla L_B(w)` (with heavy-ball
-    momentum as in :func:`gradient_descent`). Derived in Chapter 2,
-    :ref:`sec-gd-minibatch`.
+    full one: :math:`w \\leftarrow w - \\eta \\nabla L_B(w)` (or any other rule, as
+    in :func:`gradient_descent`; a schedule advances once per batch). Derived in
+    Chapter 2, :ref:`sec-gd-minibatch`.
 
     Parameters
     ----------
@@ -832,8 +1309,9 @@ def minibatch_gradient_descent(
         Starting weights; ``D`` must equal the number of columns of ``X``.
     X : array_like of shape (N, D)
     y : array_like of shape (N,) or (N, K)
-    learning_rate : float
-        Step size :math:`\\eta > 0`.
+    learning_rate : float or Schedule
+        Step size :math:`\\eta > 0`, or a schedule :math:`k \\mapsto \\eta_k` over the
+        batch steps ``k``.
     batch_size : int
         Rows per batch, between 1 and N. N is full-batch gradient descent.
     n_epochs : int, default 100
@@ -843,6 +1321,9 @@ def minibatch_gradient_descent(
     random_state : int, Generator or None, default 0
         Seed for the shuffling: the same seed gives the same run, bit for bit.
     momentum : float in [0, 1), default 0
+    nesterov : bool, default False
+    rule : {"sgd", "adagrad", "rmsprop", "adam"} or callable, default "sgd"
+        As in :func:`gradient_descent`.
     tol : float, default 0
         Stop after an epoch whose full-data gradient norm is at most ``tol``.
         With a constant step, SGD hovers in a noise ball around the minimum,
@@ -875,7 +1356,6 @@ def minibatch_gradient_descent(
     check_callable(loss, "loss", optional=True)
     X, y = check_X_y(X, y, y_ndim=(1, 2))
     N, D = X.shape
-    eta = _check_learning_rate(learning_rate)
     batch_size = check_scalar(batch_size, "batch_size", kind=int, low=1)
     if batch_size > N:
         raise ValueError(
@@ -885,19 +1365,21 @@ def minibatch_gradient_descent(
     if not isinstance(shuffle, bool | np.bool_):
         raise TypeError(f"shuffle must be True or False, got {shuffle!r}")
     rng = check_random_state(random_state)
-    beta = _check_momentum(momentum)
+    schedule = _as_schedule(learning_rate)
     tol = check_scalar(tol, "tol", low=0.0)
-    w = check_array(w0, name="w0", ndim=(1, 2)).copy()
+    w = check_array(w0, name="w0", ndim=(1, 2)).astype(np.float64, copy=True)
     expected = (D, *y.shape[1:])
     if w.shape != expected:
         raise ValueError(
             f"w0 has shape {w.shape} but X has {D} columns and y has shape {y.shape}, "
             f"so the weights must have shape {expected}"
         )
+    opt = make_rule(rule, [w], schedule, momentum=momentum, nesterov=nesterov)
     if critical_learning_rate is not None:
         critical_learning_rate = check_scalar(
             critical_learning_rate, "critical_learning_rate", low=0.0, include_low=False
         )
+    what = _driver_name("mini-batch gradient descent", opt)
 
     with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
         g, L = _start(grad_batch, loss, w, X, y)
@@ -905,8 +1387,8 @@ def minibatch_gradient_descent(
         L0, ref_norm = L, norms[0]
         # Full batches make each epoch one deterministic step, which can cycle; the
         # noise of smaller batches makes an epoch's endpoint wander instead.
-        watch = _CycleWatch(grad_batch, eta, beta, X, y) if batch_size == N else None
-        v = np.zeros_like(w)
+        full = batch_size == N and not opt.adaptive
+        watch = _CycleWatch(grad_batch, opt, X, y) if full else None
         epoch, converged = 0, norms[0] <= tol
         order = np.arange(N)
         while not converged and epoch < n_epochs:
@@ -915,8 +1397,8 @@ def minibatch_gradient_descent(
             finite = True
             for start in range(0, N, batch_size):
                 batch = order[start : start + batch_size]
-                v = beta * v - eta * _eval_grad(grad_batch, w, X[batch], y[batch])
-                w = w + v
+                eta = opt.current_learning_rate
+                opt.step([_eval_grad(grad_batch, w, X[batch], y[batch])])  # w in place
                 if not np.isfinite(w).all():
                     finite = False
                     break
@@ -934,13 +1416,13 @@ def minibatch_gradient_descent(
             growing = norm > DIVERGENCE_FACTOR * ref_norm and (L is None or L > L0)
             if not finite or growing:
                 raise _diverged(
-                    "mini-batch gradient descent",
+                    what,
                     grad_batch,
                     ws,
                     losses,
                     norms,
+                    opt,
                     eta,
-                    beta,
                     epoch,
                     critical_learning_rate,
                     ref_norm,
@@ -949,12 +1431,13 @@ def minibatch_gradient_descent(
                     y,
                 )
             converged = norm <= tol
-            period = (
-                None if converged or watch is None else watch.update(epoch, ws, losses, norms, v)
-            )
+            period = None
+            if watch is not None and not converged:
+                watch.eta = eta
+                period = watch.update(epoch, ws, losses, norms, ws[-1] - ws[-2])
             if period is not None:
                 raise watch.error(
-                    "mini-batch gradient descent",
+                    what,
                     epoch,
                     period,
                     ws,
@@ -963,7 +1446,7 @@ def minibatch_gradient_descent(
                     critical_learning_rate,
                 )
     return OptimizeResult(
-        w=w,
+        w=w.copy(),
         n_iter=epoch,
         converged=bool(converged),
         grad_norm=norms[-1],

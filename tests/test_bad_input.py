@@ -44,6 +44,7 @@ from mlmath import (
     network,
     numerical_gradient,
     ols,
+    optim,
     r2_score,
     relative_error,
     sigmoid,
@@ -291,9 +292,9 @@ row("Activation name", network.Activation, "softmax",
 row("Activation.forward string", network.Activation("tanh").forward, "abc",
     error=TypeError, match=r"Z must be .*the string 'abc'")
 row("Sequential item", network.Sequential, [3], error=TypeError, match=r"layer 0 is int, not a")
-row("SGD learning_rate", network.SGD, [], 0.0,
+row("SGD learning_rate", optim.SGD, [], 0.0,
     error=ValueError, match=r"learning_rate must be > 0.0, got 0.0")
-row("Adam beta1", network.Adam, [], 0.1, beta1=1.0,
+row("Adam beta1", optim.Adam, [], 0.1, beta1=1.0,
     error=ValueError, match=r"beta1 must be < 1.0, got 1.0")
 row("output_loss string", network.output_loss, "Z", y01,
     error=TypeError, match=r"Z must be .*string 'Z'")

@@ -14,13 +14,13 @@ from sklearn.neural_network import MLPClassifier as SkMLPClassifier
 from mlmath import DivergenceError, MLPClassifier, NotFittedError
 from mlmath.gradcheck import gradcheck
 from mlmath.network import (
-    SGD,
     Activation,
     Dense,
     Sequential,
     loss_and_gradients,
     train_classifier,
 )
+from mlmath.optim import make_rule
 
 SK_NAME = {"relu": "relu", "sigmoid": "logistic", "tanh": "tanh"}
 
@@ -136,19 +136,16 @@ def test_loss_curve_counts_epochs_and_falls():
     assert model.score(X, y) > 0.9
 
 
-@pytest.mark.parametrize("solver", ["sgd", "adam"])
-def test_train_classifier_is_reusable_with_any_sequential(solver):
+@pytest.mark.parametrize(
+    ("solver", "eta"), [("sgd", 0.1), ("adam", 0.03), ("rmsprop", 0.01), ("adagrad", 0.1)]
+)
+def test_train_classifier_is_reusable_with_any_sequential(solver, eta):
     """The loop Chapter 5 reuses: any Sequential producing class scores."""
     X, y = make_moons(120, noise=0.1, random_state=0)
     rng = np.random.default_rng(0)
     net = Sequential([Dense(2, 16, rng=rng), Activation("relu"), Dense(16, 2, rng=rng)])
-    from mlmath.network import Adam
-
-    opt = (
-        SGD(net.parameters(), 0.1, momentum=0.9)
-        if solver == "sgd"
-        else Adam(net.parameters(), 0.03)
-    )
+    params = [p for _, p, _ in net.parameters()]
+    opt = make_rule(solver, params, eta, momentum=0.9 if solver == "sgd" else 0.0)
     curve = train_classifier(net, X, y, optimizer=opt, batch_size=16, n_epochs=30, rng=rng)
     assert len(curve) == 30 and curve[-1] < 0.3 * curve[0]
 
