@@ -259,11 +259,12 @@ _RAN_ALL_JS = f"""() => {{
 }}"""
 
 # Text of every markdown cell as rendered, one line per block: without the (hidden) editor,
-# the math (typeset by KaTeX, whose own markup would read like labels: "L(w)=") and code spans.
+# the math (typeset by KaTeX, whose own markup would read like labels: "L(w)=") and inline
+# code spans. Code blocks stay: an unparsed directive would become one, options and all.
 _MARKDOWN_JS = f"""() => {{
   return {_NOTEBOOK}.content.widgets.filter(c => c.model.type === "markdown").map(c => {{
     const node = c.node.cloneNode(true);
-    node.querySelectorAll(".jp-InputArea-editor, .jp-InputPrompt, .katex, code, pre")
+    node.querySelectorAll(".jp-InputArea-editor, .jp-InputPrompt, .katex, :not(pre) > code")
       .forEach(e => e.replaceWith(" "));
     node.querySelectorAll("p, li, h1, h2, h3, h4, h5, h6, div, blockquote, tr")
       .forEach(e => e.append("\\n"));
