@@ -202,22 +202,37 @@ def browser():
 # --- what JupyterLab and the package install ----------------------------------------------------
 
 
-def test_lab_extensions_are_enabled_and_compatible():
-    """``jupyter labextension list``: MyST and widgets enabled, neither incompatible."""
+def lab_extension_problems(python: str, env: dict[str, str] | None = None) -> list[str]:
+    """What ``jupyter labextension list`` of that Python's environment says is wrong.
+
+    The MyST renderer and the widget manager must be enabled and OK, and no extension
+    "not compatible" (an incompatible one is left out of the page). Also used by
+    tests/test_binder.py on the environment it builds as Binder would.
+    """
     out = subprocess.run(
-        [sys.executable, "-m", "jupyterlab.labextensions", "list"],
+        [python, "-m", "jupyterlab.labextensions", "list"],
         capture_output=True,
         text=True,
         timeout=120,
         check=False,
+        env=env,
     )
     text = re.sub(r"\x1b\[[0-9;]*m", "", out.stdout + out.stderr)
-    assert out.returncode == 0, text
+    if out.returncode != 0:
+        return [f"jupyter labextension list failed:\n{text}"]
+    problems = []
     for name in ("jupyterlab-myst", "@jupyter-widgets/jupyterlab-manager"):
         line = next((ln for ln in text.splitlines() if ln.strip().startswith(name + " ")), None)
-        assert line is not None, f"{name} is not installed:\n{text}"
-        assert "enabled" in line and "OK" in line, f"{name}: {line.strip()}\n{text}"
-    assert "not compatible" not in text, text
+        if line is None or "enabled" not in line or "OK" not in line:
+            problems.append(f"{name}: {line.strip() if line else 'not installed'}")
+    if "not compatible" in text:
+        problems.append("an extension is not compatible")
+    return [*problems, text] if problems else []
+
+
+def test_lab_extensions_are_enabled_and_compatible():
+    problems = lab_extension_problems(sys.executable)
+    assert not problems, "\n".join(problems)
 
 
 def test_lab_saves_widget_state(lab):
