@@ -13,6 +13,24 @@ same figures (DESIGN §6):
 
 Both renderings draw through the same cached function, so what a reader sees
 in the book is exactly what the live widget shows for the same settings.
+
+Which one JupyterLab shows:
+
+* a notebook opened as cloned is untrusted, so JupyterLab picks the safe
+  ``text/html`` with its script removed: the static frame and a line that says
+  to run the cell (the script, where it runs, removes that line);
+* once the cell has run, the widget view wins (JupyterLab ranks it first for
+  trusted output) and the kernel redraws;
+* after save and reopen without that kernel, JupyterLab still picks the widget
+  view, and its renderer has no fallback to the next type in the bundle: with
+  no model it prints "Error displaying widget: model not found". No bundle can
+  avoid that short of dropping the widget, so the fix is on the saving side:
+  ``jupyterlab-settings/`` (installed by ``requirements.txt``, locally and on
+  Binder) turns on the widget manager's ``saveState``, JupyterLab writes the
+  widgets' state into the notebook when it saves, and the reopened explorer
+  comes back as it was left (marked disconnected until the cell runs again).
+  ``tools/run_notebooks.py`` still commits notebooks without widget state.
+  ``tests/test_jupyterlab.py`` checks all three in a real JupyterLab.
 """
 
 from __future__ import annotations
@@ -283,6 +301,8 @@ class Explorer:
         return widgets.VBox([*children, *controls.values(), image])
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
+        # Both views; which one a client shows, and why a reopened notebook needs saved
+        # widget state rather than a fallback here, is in the module docstring.
         bundle: dict[str, Any] = {"text/plain": repr(self), "text/html": self.html()}
         try:
             live = self.widget()._repr_mimebundle_()

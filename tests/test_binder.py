@@ -6,7 +6,9 @@ repository root (which installs ``mlmath`` itself through ``-e .``), and opens
 a notebook whose kernel starts in the notebook's own folder. This module does
 exactly that in a temporary folder: a copy of the files git knows about, a
 fresh virtual environment, then every notebook of the table of contents run by
-*that* environment's kernel, from its own folder.
+*that* environment's kernel, from its own folder; and its JupyterLab checked
+for what the notebooks need there (the MyST renderer and widget manager enabled
+and compatible, widget state saved with the notebook).
 
 The pip install dominates the time of this module (a minute or two with pip's
 cache warm), which is why it installs once per session and why pip's cache is
@@ -25,6 +27,7 @@ from pathlib import Path
 
 import pytest
 from test_book import PAGES, source_of  # tests/ is on sys.path (pytest's prepend mode)
+from test_jupyterlab import lab_extension_problems
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -154,6 +157,17 @@ def test_binder_environment_has_the_runtime_python_and_mlmath(binder):
     )
     assert out.returncode == 0, out.stderr[-2000:]
     assert str(repo / "mlmath") in out.stdout, f"mlmath not installed from the clone: {out.stdout}"
+
+
+def test_binder_jupyterlab_renders_myst_and_saves_widget_state(binder):
+    """What tests/test_jupyterlab.py relies on, installed by the Binder install alone."""
+    _, venv = binder
+    problems = lab_extension_problems(str(venv / "bin" / "python"), env=_clean_env(venv))
+    assert not problems, "\n".join(problems)
+    settings = venv / "share" / "jupyter" / "lab" / "settings" / "overrides.d" / "mlmath.json"
+    assert settings.is_file(), f"{settings} missing: jupyterlab-settings/ was not installed"
+    widgets = json.loads(settings.read_text())["@jupyter-widgets/jupyterlab-manager:plugin"]
+    assert widgets == {"saveState": True}, widgets
 
 
 @pytest.mark.parametrize("page", NOTEBOOKS)
