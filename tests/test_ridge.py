@@ -282,3 +282,36 @@ def test_predict_before_fit_and_with_the_wrong_width():
 def test_bad_input_to_the_functions(call, error, match):
     with pytest.raises(error, match=match):
         call()
+
+
+# --- in scikit-learn's machinery -----------------------------------------------------------
+
+
+def test_pipeline_grid_search_clone_and_pickle_like_sklearns_ridge():
+    import pickle
+
+    from sklearn.base import clone
+    from sklearn.model_selection import GridSearchCV, KFold, cross_val_score
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    X, y = load_diabetes(scaled=False, return_X_y=True)
+    cv = KFold(4, shuffle=True, random_state=0)
+    ours = cross_val_score(make_pipeline(StandardScaler(), Ridge(alpha=3.0)), X, y, cv=cv)
+    theirs = cross_val_score(make_pipeline(StandardScaler(), SkRidge(alpha=3.0)), X, y, cv=cv)
+    np.testing.assert_allclose(ours, theirs, rtol=1e-10)
+
+    grid = {"ridge__alpha": [0.1, 10.0, 1000.0]}
+    search = GridSearchCV(make_pipeline(StandardScaler(), Ridge()), grid, cv=cv).fit(X, y)
+    reference = GridSearchCV(make_pipeline(StandardScaler(), SkRidge()), grid, cv=cv).fit(X, y)
+    np.testing.assert_allclose(
+        search.cv_results_["mean_test_score"], reference.cv_results_["mean_test_score"], rtol=1e-10
+    )
+    assert search.best_params_ == reference.best_params_
+
+    model = Ridge(alpha=2.0, solver="qr").fit(X, y)
+    copy = clone(model)
+    assert copy.get_params() == model.get_params() and not hasattr(copy, "coef_")
+    assert repr(copy) == "Ridge(alpha=2.0, solver='qr')"
+    restored = pickle.loads(pickle.dumps(model))
+    np.testing.assert_array_equal(restored.predict(X), model.predict(X))
