@@ -191,7 +191,7 @@ class RegressorMixin:
     def score(self, X: Any, y: Any) -> float:
         """Coefficient of determination :math:`R^2` of ``predict(X)`` against ``y``.
 
-        See :func:`mlmath.linear.r2_score` (Chapter 1, :ref:`sec-intercept`).
+        See :func:`mlmath.linear.r2_score` (Chapter 1, :ref:`the section on R² <sec-intercept>`).
 
         Parameters
         ----------

@@ -38,7 +38,7 @@ def kfold_indices(N: int, k: int = 5, *, shuffle: bool = False, random_state: An
     ``shuffle=True``), the first ``N % k`` of them one row longer than the
     others; each training part is every other row, in increasing order. So the
     held-out parts partition ``range(N)``, and without shuffling the folds are
-    those of ``sklearn.model_selection.KFold(k)``.
+    those of scikit-learn's ``KFold(k)``.
 
     Parameters
     ----------
@@ -143,8 +143,8 @@ def cross_val_score(
         An int ``k`` means :func:`kfold_indices` ``(N, k)`` (unshuffled; note that
         scikit-learn's ``cross_val_score`` stratifies the folds of a classifier).
         A list gives the folds explicitly, as row indices, for example
-        ``kfold_indices(N, k, shuffle=True, random_state=0)`` or
-        ``list(sklearn.model_selection.KFold(k).split(X))``.
+        ``kfold_indices(N, k, shuffle=True, random_state=0)``, or the list of
+        a scikit-learn splitter's folds, ``list(KFold(k).split(X))``.
     scoring : callable, optional
         ``scoring(fitted_model, X_held_out, y_held_out)``: a number (whether higher
         or lower is better is the caller's to say), or a tuple of ``m`` numbers.
