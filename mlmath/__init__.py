@@ -19,6 +19,7 @@ from .exceptions import (
 )
 from .functional import log_sigmoid, log_softmax, sigmoid, softmax
 from .gradcheck import gradcheck, numerical_gradient, relative_error
+from .inference import standard_errors
 from .linear import LinearRegression, mean_squared_error, ols, r2_score
 from .logistic import (
     LogisticRegression,
@@ -29,6 +30,7 @@ from .logistic import (
     logistic_hessian,
     softmax_cross_entropy,
 )
+from .model_selection import cross_val_score, kfold_indices
 from .network import MLPClassifier
 from .optim import (
     OptimizeResult,
@@ -40,6 +42,7 @@ from .optim import (
     mse_hessian,
     mse_loss,
 )
+from .ridge import Ridge, effective_degrees_of_freedom, shrinkage_factors
 
 __version__ = "0.1.0"
 
@@ -55,11 +58,15 @@ __all__ = [
     "MLPClassifier",
     "NotFittedError",
     "OptimizeResult",
+    "Ridge",
     "SeparationWarning",
     "binary_cross_entropy_with_logits",
     "critical_learning_rate",
+    "cross_val_score",
+    "effective_degrees_of_freedom",
     "gradcheck",
     "gradient_descent",
+    "kfold_indices",
     "log_loss",
     "log_sigmoid",
     "log_softmax",
@@ -76,7 +83,9 @@ __all__ = [
     "ols",
     "r2_score",
     "relative_error",
+    "shrinkage_factors",
     "sigmoid",
     "softmax",
     "softmax_cross_entropy",
+    "standard_errors",
 ]

@@ -67,6 +67,7 @@ from mlmath import (
 ESTIMATORS = [
     LinearRegression(),
     LinearRegression(solver="gd"),
+    mlmath.Ridge(),
     LogisticRegression(),
     LogisticRegression(solver="gd", C=1.0, learning_rate=1e-4),
     MLPClassifier(hidden_layer_sizes=(16,), learning_rate=0.01, max_iter=20),
