@@ -234,7 +234,7 @@ class Tensor:
     # ----------------------------------------------------------------- the backward pass
 
     def backward(self) -> None:
-        """Fill ``.grad`` of every tensor this scalar depends on with :math:`\\partial L/\\partial t`.
+        """Fill ``.grad`` of each tensor this scalar depends on: :math:`\\partial L/\\partial t`.
 
         Walks the graph once in reverse topological order: when a node's VJP
         runs, every use of the node has already added its contribution to the

@@ -3,6 +3,8 @@ the hand-derived backward passes of :mod:`mlmath.network`."""
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
 
@@ -201,7 +203,7 @@ def test_engine_equals_sequential_backward_on_the_mlp_loss(activation, alpha):
     X = rng.normal(size=(N, sizes[0]))
     y = rng.integers(0, sizes[-1], size=N)
     layers = []
-    for i, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:], strict=True)):
+    for i, (n_in, n_out) in enumerate(itertools.pairwise(sizes)):
         layers.append(Dense(n_in, n_out, rng=rng))
         layers[-1].params["b"][...] = rng.normal(size=n_out)
         if i < len(sizes) - 2:
