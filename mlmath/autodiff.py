@@ -36,7 +36,7 @@ import numpy as np
 from ._validation import _describe, as_float_array
 from .functional import _log_softmax, _sigmoid
 
-__all__ = ["Tensor", "log_softmax", "softmax_cross_entropy"]
+__all__ = ["Tensor", "log_softmax", "node", "softmax_cross_entropy", "topological_order"]
 
 #: A VJP: maps the upstream gradient to one gradient per parent (broadcast shapes allowed).
 VJP = Callable[[np.ndarray], Sequence[np.ndarray]]
@@ -57,6 +57,10 @@ class Tensor:
     grad : ndarray or None
         :math:`\\partial L/\\partial\\,\\text{data}`, shaped like ``data``, filled by
         :meth:`backward` of a scalar ``L`` this tensor took part in (``None`` before).
+    parents : tuple of Tensor
+        The tensors this one was computed from (empty for an input, a leaf).
+    op : str
+        The operation that computed it (``""`` for a leaf).
 
     Notes
     -----
@@ -72,8 +76,8 @@ class Tensor:
             raise TypeError("data is already a Tensor; pass tensor.data to copy its value")
         self.data = as_float_array(data, name="data")
         self.grad: np.ndarray | None = None
-        self._parents = _parents
-        self._op = _op
+        self.parents = _parents
+        self.op = _op
         self._vjp: VJP | None = None
 
     # ----------------------------------------------------------------- basics
@@ -87,7 +91,7 @@ class Tensor:
         return self.data.ndim
 
     def __repr__(self) -> str:
-        op = f", op={self._op!r}" if self._op else ""
+        op = f", op={self.op!r}" if self.op else ""
         return f"Tensor(shape={self.shape}{op})"
 
     # ----------------------------------------------------------------- arithmetic
@@ -95,17 +99,17 @@ class Tensor:
     def __add__(self, other: Any) -> Tensor:
         other = _as_tensor(other, "+")
         out = _broadcast_op(np.add, self, other, "+")
-        return _node(out, (self, other), lambda g: (g, g), "+")
+        return node(out, (self, other), lambda g: (g, g), "+")
 
     __radd__ = __add__
 
     def __neg__(self) -> Tensor:
-        return _node(-self.data, (self,), lambda g: (-g,), "neg")
+        return node(-self.data, (self,), lambda g: (-g,), "neg")
 
     def __sub__(self, other: Any) -> Tensor:
         other = _as_tensor(other, "-")
         out = _broadcast_op(np.subtract, self, other, "-")
-        return _node(out, (self, other), lambda g: (g, -g), "-")
+        return node(out, (self, other), lambda g: (g, -g), "-")
 
     def __rsub__(self, other: Any) -> Tensor:
         return _as_tensor(other, "-") - self
@@ -114,7 +118,7 @@ class Tensor:
         other = _as_tensor(other, "*")
         a, b = self.data, other.data
         out = _broadcast_op(np.multiply, self, other, "*")
-        return _node(out, (self, other), lambda g: (g * b, g * a), "*")
+        return node(out, (self, other), lambda g: (g * b, g * a), "*")
 
     __rmul__ = __mul__
 
@@ -125,7 +129,7 @@ class Tensor:
             raise ValueError(f"division by a tensor with zero entries (shape {b.shape})")
         out = _broadcast_op(np.divide, self, other, "/")
         # d(a/b)/da = 1/b,  d(a/b)/db = -a/b^2
-        return _node(out, (self, other), lambda g: (g / b, -g * a / (b * b)), "/")
+        return node(out, (self, other), lambda g: (g / b, -g * a / (b * b)), "/")
 
     def __rtruediv__(self, other: Any) -> Tensor:
         return _as_tensor(other, "/") / self
@@ -145,7 +149,7 @@ class Tensor:
         if k < 1 and np.any(a == 0):
             raise ValueError(f"x ** {k:g} has no derivative at x = 0, and x has zero entries")
         # d(x^k)/dx = k x^(k-1)
-        return _node(a**k, (self,), lambda g: (g * k * a ** (k - 1),), "**")
+        return node(a**k, (self,), lambda g: (g * k * a ** (k - 1),), "**")
 
     def __matmul__(self, other: Any) -> Tensor:
         other = _as_tensor(other, "@")
@@ -155,7 +159,7 @@ class Tensor:
                 f"@ multiplies 2-D tensors (N, D) @ (D, M); got shapes {A.shape} and {B.shape}"
             )
         # C = AB:  dA = G B^T,  dB = A^T G
-        return _node(A @ B, (self, other), lambda g: (g @ B.T, A.T @ g), "@")
+        return node(A @ B, (self, other), lambda g: (g @ B.T, A.T @ g), "@")
 
     def __rmatmul__(self, other: Any) -> Tensor:
         return _as_tensor(other, "@") @ self
@@ -173,7 +177,7 @@ class Tensor:
                 g = np.expand_dims(g, axes)
             return (np.broadcast_to(g, shape),)
 
-        return _node(self.data.sum(axis=axes, keepdims=keepdims), (self,), vjp, "sum")
+        return node(self.data.sum(axis=axes, keepdims=keepdims), (self,), vjp, "sum")
 
     def mean(self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> Tensor:
         """Mean over ``axis``: the sum divided by the number of entries summed."""
@@ -192,18 +196,18 @@ class Tensor:
             out = self.data.reshape(shape)
         except (TypeError, ValueError) as err:
             raise ValueError(f"cannot reshape a tensor of shape {old} to {shape}: {err}") from None
-        return _node(out, (self,), lambda g: (g.reshape(old),), "reshape")
+        return node(out, (self,), lambda g: (g.reshape(old),), "reshape")
 
     @property
     def T(self) -> Tensor:
         """Transpose (axes reversed); its VJP transposes back."""
-        return _node(self.data.T, (self,), lambda g: (g.T,), "T")
+        return node(self.data.T, (self,), lambda g: (g.T,), "T")
 
     # ----------------------------------------------------------------- elementwise functions
 
     def exp(self) -> Tensor:
         out = np.exp(self.data)
-        return _node(out, (self,), lambda g: (g * out,), "exp")  # (e^x)' = e^x
+        return node(out, (self,), lambda g: (g * out,), "exp")  # (e^x)' = e^x
 
     def log(self) -> Tensor:
         a = self.data
@@ -212,20 +216,20 @@ class Tensor:
                 f"log needs positive entries; the tensor (shape {a.shape}) has minimum "
                 f"{float(a.min()):.4g}"
             )
-        return _node(np.log(a), (self,), lambda g: (g / a,), "log")  # (log x)' = 1/x
+        return node(np.log(a), (self,), lambda g: (g / a,), "log")  # (log x)' = 1/x
 
     def tanh(self) -> Tensor:
         out = np.tanh(self.data)
-        return _node(out, (self,), lambda g: (g * (1.0 - out * out),), "tanh")
+        return node(out, (self,), lambda g: (g * (1.0 - out * out),), "tanh")
 
     def relu(self) -> Tensor:
         a = self.data
         # Subgradient 0 at x = 0, as in mlmath.layers.relu_backward.
-        return _node(np.maximum(a, 0.0), (self,), lambda g: (g * (a > 0),), "relu")
+        return node(np.maximum(a, 0.0), (self,), lambda g: (g * (a > 0),), "relu")
 
     def sigmoid(self) -> Tensor:
         out = _sigmoid(self.data)
-        return _node(out, (self,), lambda g: (g * out * (1.0 - out),), "sigmoid")
+        return node(out, (self,), lambda g: (g * out * (1.0 - out),), "sigmoid")
 
     def log_softmax(self, axis: int = -1) -> Tensor:
         """Log-probabilities along ``axis``, computed stably (the max is subtracted first)."""
@@ -259,8 +263,21 @@ class Tensor:
         for t in reversed(order):
             if t._vjp is None:
                 continue  # a leaf
-            for parent, g in zip(t._parents, t._vjp(t.grad), strict=True):
-                parent.grad += _unbroadcast(g, parent.shape)
+            grads = t._vjp(t.grad)
+            if len(grads) != len(t.parents):
+                raise ValueError(
+                    f"the VJP of {t.op or 'an op'} returned {len(grads)} gradients for "
+                    f"{len(t.parents)} inputs"
+                )
+            for parent, g in zip(t.parents, grads, strict=True):
+                g = np.asarray(g, dtype=np.float64)
+                try:
+                    parent.grad += _unbroadcast(g, parent.shape)
+                except ValueError:
+                    raise ValueError(
+                        f"the VJP of {t.op or 'an op'} returned a gradient of shape {g.shape} "
+                        f"for an input of shape {parent.shape}"
+                    ) from None
 
 
 # =========================================================================== graph helpers
@@ -283,12 +300,42 @@ def topological_order(root: Tensor) -> list[Tensor]:
             continue
         seen.add(id(t))
         stack.append((t, True))
-        stack.extend((p, False) for p in t._parents if id(p) not in seen)
+        stack.extend((p, False) for p in t.parents if id(p) not in seen)
     return order
 
 
-def _node(value: np.ndarray, parents: tuple[Tensor, ...], vjp: VJP, op: str) -> Tensor:
-    out = Tensor(np.asarray(value, dtype=np.float64), _parents=parents, _op=op)
+def node(value: Any, parents: tuple[Tensor, ...], vjp: VJP, op: str = "") -> Tensor:
+    """A new operation's output: its ``value``, the tensors it was computed from, and its VJP.
+
+    This is how every operation of the engine is written, and how a reader adds one.
+
+    Parameters
+    ----------
+    value : array_like
+        The forward result.
+    parents : tuple of Tensor
+        The inputs, in the order ``vjp`` returns their gradients.
+    vjp : callable
+        ``vjp(g) -> (g_1, ..., g_k)``: given the upstream gradient ``g`` (the
+        shape of ``value``), the gradient with respect to each parent (its
+        shape, or a shape it was broadcast to: the engine sums it back).
+    op : str
+        A name, shown by ``repr`` and in :func:`topological_order`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> x = Tensor(np.array([0.0, 1.0]))
+    >>> sq = node(x.data**2, (x,), lambda g: (2 * x.data * g,), "square")
+    >>> sq.sum().backward()
+    >>> x.grad.tolist()
+    [0.0, 2.0]
+    """
+    if not isinstance(parents, tuple) or not all(isinstance(p, Tensor) for p in parents):
+        raise TypeError(f"parents must be a tuple of Tensors, got {_describe(parents)}")
+    if not callable(vjp):
+        raise TypeError(f"vjp must be a function g -> gradients, got {_describe(vjp)}")
+    out = Tensor(value, _parents=parents, _op=op)
     out._vjp = vjp
     return out
 
@@ -360,7 +407,7 @@ def log_softmax(Z: Tensor, axis: int = -1) -> Tensor:
     moved = np.moveaxis(Z.data, ax, -1)
     out = np.moveaxis(_log_softmax(moved), -1, ax)
     S = np.exp(out)
-    return _node(out, (Z,), lambda g: (g - S * g.sum(axis=ax, keepdims=True),), "log_softmax")
+    return node(out, (Z,), lambda g: (g - S * g.sum(axis=ax, keepdims=True),), "log_softmax")
 
 
 def softmax_cross_entropy(Z: Tensor, y_index: Any) -> Tensor:
@@ -393,4 +440,4 @@ def softmax_cross_entropy(Z: Tensor, y_index: Any) -> Tensor:
         dZ[rows, y] -= 1.0
         return (g * dZ / N,)
 
-    return _node(loss, (Z,), vjp, "softmax_cross_entropy")
+    return node(loss, (Z,), vjp, "softmax_cross_entropy")

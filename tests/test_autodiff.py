@@ -8,7 +8,7 @@ import itertools
 import numpy as np
 import pytest
 
-from mlmath.autodiff import Tensor, log_softmax, softmax_cross_entropy, topological_order
+from mlmath.autodiff import Tensor, log_softmax, node, softmax_cross_entropy, topological_order
 from mlmath.gradcheck import gradcheck
 from mlmath.logistic import softmax_cross_entropy as ce_reference
 from mlmath.network import Activation, Dense, Sequential, loss_and_gradients
@@ -180,7 +180,7 @@ def test_topological_order_puts_inputs_first():
     order = topological_order(e)
     pos = {id(t): i for i, t in enumerate(order)}
     for t in order:
-        for p in t._parents:
+        for p in t.parents:
             assert pos[id(p)] < pos[id(t)]
     assert order[-1] is e and len(order) == 5
 
@@ -265,3 +265,32 @@ def test_backward_on_a_non_scalar_is_refused():
 def test_bad_input_is_named(expr, error, match):
     with pytest.raises(error, match=match):
         expr()
+
+
+def test_a_new_op_through_node():
+    x = Tensor(np.array([[0.5, -1.0], [2.0, 0.1]]))
+    cube = node(x.data**3, (x,), lambda g: (3 * x.data**2 * g,), "cube")
+    assert cube.op == "cube" and cube.parents == (x,)
+    check_all_inputs(
+        lambda t: (node(t.data**3, (t,), lambda g: (3 * t.data**2 * g,)) * t).sum(), x.data
+    )
+
+
+@pytest.mark.parametrize(
+    ("vjp", "match"),
+    [
+        (lambda g: (g, g), "2 gradients for 1 inputs"),
+        (lambda g: (np.ones(5),), r"shape \(5,\) for an input of shape \(2,\)"),
+    ],
+)
+def test_a_wrong_vjp_is_named(vjp, match):
+    x = Tensor(np.ones(2))
+    with pytest.raises(ValueError, match=match):
+        node(x.data, (x,), vjp, "bad").sum().backward()
+
+
+def test_node_checks_its_arguments():
+    with pytest.raises(TypeError, match="parents"):
+        node(np.ones(2), [Tensor(1.0)], lambda g: (g,))
+    with pytest.raises(TypeError, match="vjp"):
+        node(np.ones(2), (Tensor(1.0),), None)
