@@ -39,7 +39,7 @@ from .functional import _log_softmax, _sigmoid
 __all__ = ["Tensor", "log_softmax", "node", "softmax_cross_entropy", "topological_order"]
 
 #: A VJP: maps the upstream gradient to one gradient per parent (broadcast shapes allowed).
-VJP = Callable[[np.ndarray], Sequence[np.ndarray]]
+_VJP = Callable[[np.ndarray], Sequence[np.ndarray]]
 
 
 class Tensor:
@@ -67,6 +67,7 @@ class Tensor:
     The operators ``+ - * /`` broadcast as numpy does, ``@`` multiplies 2-D
     matrices, and ``**`` takes a real (not a tensor) exponent. A plain number
     or ndarray on either side is treated as a constant (it gets no gradient).
+    Derived in Chapter 4, :ref:`sec-autodiff`.
     """
 
     __array_ufunc__ = None  # ndarray <op> Tensor defers to Tensor's reflected operator
@@ -78,7 +79,7 @@ class Tensor:
         self.grad: np.ndarray | None = None
         self.parents = _parents
         self.op = _op
-        self._vjp: VJP | None = None
+        self._vjp: _VJP | None = None
 
     # ----------------------------------------------------------------- basics
 
@@ -287,6 +288,7 @@ def topological_order(root: Tensor) -> list[Tensor]:
     """Every tensor ``root`` depends on, each after all of its inputs (ends with ``root``).
 
     An iterative depth-first search, so deep graphs do not hit Python's recursion limit.
+    Chapter 4, :ref:`sec-autodiff`.
     """
     order: list[Tensor] = []
     seen: set[int] = set()
@@ -304,7 +306,7 @@ def topological_order(root: Tensor) -> list[Tensor]:
     return order
 
 
-def node(value: Any, parents: tuple[Tensor, ...], vjp: VJP, op: str = "") -> Tensor:
+def node(value: Any, parents: tuple[Tensor, ...], vjp: _VJP, op: str = "") -> Tensor:
     """A new operation's output: its ``value``, the tensors it was computed from, and its VJP.
 
     This is how every operation of the engine is written, and how a reader adds one.

@@ -98,6 +98,7 @@ __all__ = [
     "loss_and_gradients",
     "output_loss",
     "output_proba",
+    "stratified_split",
     "train_classifier",
 ]
 
@@ -244,6 +245,10 @@ class Dropout(Layer):
         Probability of dropping each entry in training mode.
     rng : int, numpy.random.Generator or None
         Draws the masks.
+
+    Notes
+    -----
+    Derived in Chapter 4, :ref:`sec-dropout`.
     """
 
     def __init__(self, p: float, *, rng: np.random.Generator | int | None = None) -> None:
@@ -1052,7 +1057,8 @@ class MLPClassifier(_NetworkClassifier):
         Hold out ``validation_fraction`` of the training data (stratified),
         score it after every epoch, stop when the accuracy has not improved
         by ``tol`` for more than ``n_iter_no_change`` epochs in a row, and keep
-        the weights of the best epoch (scikit-learn's meaning).
+        the weights of the best epoch (scikit-learn's meaning); Chapter 4,
+        :ref:`sec-early-stopping`.
     validation_fraction : float in (0, 1), default 0.1
     n_iter_no_change : int, default 10
         Used only with ``early_stopping`` (scikit-learn also uses it to stop
