@@ -12,7 +12,7 @@ Every operation below is written as one unit: the forward value, and beside
 it the VJP ``g -> (gradient for each input)``, where ``g`` is
 :math:`\\partial L/\\partial \\text{out}` (the shape of the output). When an
 input was broadcast in the forward pass, its gradient is summed over the
-broadcast axes (:func:`_unbroadcast`): a value used many times collects the
+broadcast axes (``_unbroadcast``): a value used many times collects the
 gradient of every use.
 
 Examples

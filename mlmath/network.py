@@ -302,7 +302,7 @@ class BatchNorm(Layer):
     Notes
     -----
     A subclass for other layouts (one statistic per image channel) overrides
-    :meth:`_to_rows` and :meth:`_from_rows`, which turn its input into rows
+    ``_to_rows`` and ``_from_rows``, which turn its input into rows
     (samples) by columns (features) and back; everything else is shared.
     Derived in Chapter 4, :ref:`sec-batchnorm`.
     """
