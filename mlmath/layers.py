@@ -22,6 +22,9 @@ pattern)::
     sigmoid_forward / sigmoid_backward, tanh_forward / tanh_backward likewise
     ACTIVATIONS[name] -> (forward, backward)   for name in "relu", "sigmoid", "tanh"
     init_weights(n_in, n_out, init="he"|"xavier", rng=...) -> W (n_in, n_out)
+    dropout_forward(X, p, rng, train) -> (out, cache); dropout_backward(dout, cache) -> dX
+    batchnorm_forward(X, gamma, beta, eps) -> (out, cache)   # X (N, D), training mode
+    batchnorm_backward(dout, cache) -> (dX, dgamma, dbeta)
 
 These functions run inside the training loop, so they check only what is
 cheap: that the inputs are numeric arrays (``None`` and strings get a
@@ -47,6 +50,10 @@ __all__ = [
     "activation_forward",
     "affine_backward",
     "affine_forward",
+    "batchnorm_backward",
+    "batchnorm_forward",
+    "dropout_backward",
+    "dropout_forward",
     "init_weights",
     "relu_backward",
     "relu_forward",
@@ -280,3 +287,183 @@ def init_weights(
     if init == "he":
         return rng.normal(0.0, np.sqrt(2.0 / n_in), size=(n_in, n_out))
     raise ValueError(f"init must be one of {', '.join(map(repr, INITS))}; got {init!r}")
+
+
+# --------------------------------------------------------------------------- dropout
+
+
+class _DropoutCache(NamedTuple):
+    """What :func:`dropout_forward` passes to :func:`dropout_backward`."""
+
+    mask: np.ndarray | None  # kept entries / (1 - p); None when nothing was dropped
+    shape: tuple[int, ...]
+
+
+def check_dropout_rate(p: Any) -> float:
+    """``p`` must be a probability in [0, 1): ``p = 1`` would drop every unit."""
+    return check_scalar(p, "p (the dropout rate)", low=0.0, high=1.0, include_high=False)
+
+
+def dropout_forward(
+    X: np.ndarray, p: float, rng: np.random.Generator, train: bool = True
+) -> tuple[np.ndarray, Any]:
+    """Inverted dropout: zero each entry with probability ``p``, scale the rest by 1/(1 - p).
+
+    The scaling makes :math:`\\mathbb{E}[\\text{out}] = X` entry by entry, so
+    at inference (``train=False``) the layer is the identity and nothing needs
+    rescaling.
+
+    Parameters
+    ----------
+    X : ndarray of any shape
+        Activations.
+    p : float in [0, 1)
+        Probability of dropping an entry.
+    rng : numpy.random.Generator
+        Draws the mask (one uniform number per entry) in training mode; not
+        touched when ``train`` is False or ``p == 0``.
+    train : bool, default True
+        Training mode (random mask) or inference mode (identity).
+
+    Returns
+    -------
+    out : ndarray, the shape of ``X``
+    cache : for :func:`dropout_backward` (the scaled mask).
+
+    Raises
+    ------
+    ValueError
+        ``p`` outside [0, 1).
+
+    Notes
+    -----
+    Derived in Chapter 4, :ref:`sec-dropout`.
+    """
+    X = as_float_array(X, name="X")
+    p = check_dropout_rate(p)
+    if not train or p == 0.0:
+        return X, _DropoutCache(None, X.shape)
+    mask = (rng.random(X.shape) >= p) / (1.0 - p)
+    return X * mask, _DropoutCache(mask, X.shape)
+
+
+def dropout_backward(dout: np.ndarray, cache: Any) -> np.ndarray:
+    """:math:`dX = dout \\odot m`, with the same scaled mask :math:`m` as the forward pass."""
+    _check_cache(cache, _DropoutCache, "dropout_forward")
+    dout = _check_upstream(dout, "dout", cache.shape, "out")
+    return dout if cache.mask is None else dout * cache.mask
+
+
+# --------------------------------------------------------------------------- batch normalisation
+
+
+class _BatchNormCache(NamedTuple):
+    """What :func:`batchnorm_forward` passes to :func:`batchnorm_backward`."""
+
+    X_hat: np.ndarray  # (N, D) normalised input
+    gamma: np.ndarray  # (D,)
+    inv_std: np.ndarray  # (D,) 1 / sqrt(var + eps)
+    mean: np.ndarray  # (D,) batch mean
+    var: np.ndarray  # (D,) batch variance (biased: divided by N)
+
+
+def check_eps(eps: Any) -> float:
+    """The variance offset of batch normalisation must be a positive number."""
+    return check_scalar(eps, "eps", low=0.0, include_low=False, finite=True)
+
+
+def _check_scale_shift(X: np.ndarray, gamma: Any, beta: Any) -> tuple[np.ndarray, np.ndarray]:
+    gamma, beta = as_float_array(gamma, name="gamma"), as_float_array(beta, name="beta")
+    if X.ndim != 2 or gamma.shape != (X.shape[1],) or beta.shape != (X.shape[1],):
+        raise ValueError(
+            f"X must be 2-D (N, D) with gamma and beta of shape (D,); got X of shape "
+            f"{X.shape}, gamma {gamma.shape} and beta {beta.shape}"
+        )
+    return gamma, beta
+
+
+def batchnorm_forward(
+    X: np.ndarray, gamma: np.ndarray, beta: np.ndarray, eps: float = 1e-5
+) -> tuple[np.ndarray, Any]:
+    """Batch normalisation in training mode: standardise each column over the batch.
+
+    .. math:: \\hat X = \\frac{X - \\mu}{\\sqrt{\\sigma^2 + \\epsilon}}, \\qquad
+              \\text{out} = \\hat X \\odot \\gamma + \\beta
+
+    with :math:`\\mu, \\sigma^2` the mean and biased variance (divided by
+    :math:`N`) of each column over the :math:`N` rows.
+
+    Parameters
+    ----------
+    X : ndarray of shape (N, D)
+        A mini-batch of pre-activations. (A per-channel version for images
+        reshapes (N, C, H, W) to rows (N H W, C) and calls this.)
+    gamma, beta : ndarray of shape (D,)
+        Learned scale and shift.
+    eps : float > 0, default 1e-5
+        Added to the variance, so a constant column does not divide by zero.
+
+    Returns
+    -------
+    out : ndarray of shape (N, D)
+    cache : for :func:`batchnorm_backward`; also carries ``cache.mean`` and
+        ``cache.var``, the batch statistics a layer folds into its running averages.
+
+    Raises
+    ------
+    ValueError
+        Shapes that do not fit, or ``eps <= 0``.
+
+    Notes
+    -----
+    Derived in Chapter 4, :ref:`sec-batchnorm`.
+    """
+    X = as_float_array(X, name="X")
+    gamma, beta = _check_scale_shift(X, gamma, beta)
+    eps = check_eps(eps)
+    if X.shape[0] == 0:
+        raise ValueError("X has no rows: batch statistics need at least one sample")
+    mean = X.mean(axis=0)
+    var = X.var(axis=0)
+    inv_std = 1.0 / np.sqrt(var + eps)
+    X_hat = (X - mean) * inv_std
+    return X_hat * gamma + beta, _BatchNormCache(X_hat, gamma, inv_std, mean, var)
+
+
+def batchnorm_backward(dout: np.ndarray, cache: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Gradients of :func:`batchnorm_forward`, in the compact matrix form.
+
+    With :math:`G = dout \\odot \\gamma` (the gradient with respect to :math:`\\hat X`)
+    and column means over the batch written :math:`\\overline{\\,\\cdot\\,}`:
+
+    .. math:: dX = \\frac{1}{\\sqrt{\\sigma^2+\\epsilon}}
+              \\left(G - \\overline{G} - \\hat X \\odot \\overline{G \\odot \\hat X}\\right),
+              \\quad d\\gamma = \\sum_i (dout \\odot \\hat X)_i, \\quad
+              d\\beta = \\sum_i dout_i.
+
+    The two subtracted terms are the gradient's components along the
+    directions the normalisation removes: a shift of a column (the mean) and
+    a scaling of it (the variance).
+
+    Parameters
+    ----------
+    dout : ndarray of shape (N, D)
+    cache : from :func:`batchnorm_forward`
+
+    Returns
+    -------
+    dX : ndarray of shape (N, D)
+    dgamma, dbeta : ndarray of shape (D,)
+
+    Notes
+    -----
+    Derived in Chapter 4, :ref:`sec-batchnorm`.
+    """
+    _check_cache(cache, _BatchNormCache, "batchnorm_forward")
+    X_hat = cache.X_hat
+    dout = _check_upstream(dout, "dout", X_hat.shape, "out")
+    dbeta = dout.sum(axis=0)
+    dgamma = (dout * X_hat).sum(axis=0)
+    G = dout * cache.gamma
+    dX = cache.inv_std * (G - G.mean(axis=0) - X_hat * (G * X_hat).mean(axis=0))
+    return dX, dgamma, dbeta

@@ -17,6 +17,11 @@ layer, optimiser and estimator here shares:
     ``W`` of shape (n_in, n_out), ``b`` of shape (n_out,).
 ``Activation(name)``
     ``name`` in ``"relu"``, ``"sigmoid"``, ``"tanh"`` (:data:`mlmath.layers.ACTIVATIONS`).
+``Dropout(p, rng)``, ``BatchNorm(n_features, momentum=0.1, eps=1e-5)``
+    Layers with two modes: ``forward(X, training=True)`` is training mode
+    (a random mask; batch statistics, folded into running averages) and
+    ``training=False`` is inference mode (the identity; the running
+    statistics). Estimators' ``predict`` always runs inference mode.
 ``Sequential(layers)``
     ``forward(X, training=True)``, ``backward(dout)`` (layers in reverse) and
     ``parameters() -> [(name, param, grad), ...]`` with names like ``"0.W"``.
@@ -44,10 +49,11 @@ here (see :func:`output_loss`).
 
 from __future__ import annotations
 
+import copy
 import itertools
 import warnings
-from collections.abc import Iterable, Sequence
-from typing import Any
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -71,6 +77,12 @@ from .layers import (
     INITS,
     affine_backward,
     affine_forward,
+    batchnorm_backward,
+    batchnorm_forward,
+    check_dropout_rate,
+    check_eps,
+    dropout_backward,
+    dropout_forward,
     init_weights,
 )
 from .logistic import softmax_cross_entropy
@@ -78,13 +90,16 @@ from .optim import RULES, Rule, make_rule
 
 __all__ = [
     "Activation",
+    "BatchNorm",
     "Dense",
+    "Dropout",
     "Layer",
     "MLPClassifier",
     "Sequential",
     "loss_and_gradients",
     "output_loss",
     "output_proba",
+    "stratified_split",
     "train_classifier",
 ]
 
@@ -220,6 +235,137 @@ class Activation(Layer):
 
     def __repr__(self) -> str:
         return f"Activation({self.name!r})"
+
+
+class Dropout(Layer):
+    """Inverted dropout (:func:`mlmath.layers.dropout_forward`); the identity at inference.
+
+    Parameters
+    ----------
+    p : float in [0, 1)
+        Probability of dropping each entry in training mode.
+    rng : int, numpy.random.Generator or None
+        Draws the masks.
+
+    Notes
+    -----
+    Derived in Chapter 4, :ref:`sec-dropout`.
+    """
+
+    def __init__(self, p: float, *, rng: np.random.Generator | int | None = None) -> None:
+        super().__init__()
+        self.p = check_dropout_rate(p)
+        self.rng = check_random_state(rng)
+        self._cache: Any = None
+
+    def forward(self, X: np.ndarray, training: bool = True) -> np.ndarray:
+        out, self._cache = dropout_forward(X, self.p, self.rng, train=training)
+        return out
+
+    def backward(self, dout: np.ndarray) -> np.ndarray:
+        return dropout_backward(dout, self._require_cache())
+
+    def __repr__(self) -> str:
+        return f"Dropout({self.p:g})"
+
+
+class _FrozenNormCache(NamedTuple):
+    """Inference-mode batch norm is the affine map ``X_hat * gamma + beta``, fixed statistics."""
+
+    X_hat: np.ndarray
+    scale: np.ndarray  # gamma / sqrt(running_var + eps)
+
+
+class BatchNorm(Layer):
+    """Batch normalisation of each feature (:func:`mlmath.layers.batchnorm_forward`).
+
+    Training mode normalises with the batch's mean and (biased) variance and
+    folds them into running averages,
+    :math:`r \\leftarrow (1 - m)\\, r + m\\, \\text{batch statistic}` with
+    ``momentum`` :math:`m`; inference mode normalises with the running averages,
+    so a prediction does not depend on the other samples in its batch.
+
+    Parameters
+    ----------
+    n_features : int
+        Number of features :math:`D` (columns of the input).
+    momentum : float in (0, 1], default 0.1
+        Weight of the newest batch in the running averages.
+    eps : float > 0, default 1e-5
+
+    Attributes
+    ----------
+    params : {"gamma": (D,), "beta": (D,)}
+        Start at ones and zeros (the layer starts as a pure standardisation).
+    running_mean, running_var : ndarray of shape (D,)
+        Start at zeros and ones.
+
+    Notes
+    -----
+    A subclass for other layouts (one statistic per image channel) overrides
+    ``_to_rows`` and ``_from_rows``, which turn its input into rows
+    (samples) by columns (features) and back; everything else is shared.
+    Derived in Chapter 4, :ref:`sec-batchnorm`.
+    """
+
+    def __init__(self, n_features: int, momentum: float = 0.1, eps: float = 1e-5) -> None:
+        super().__init__()
+        self.n_features = check_scalar(n_features, "n_features", kind=int, low=1)
+        self.momentum = check_scalar(momentum, "momentum", low=0.0, high=1.0, include_low=False)
+        self.eps = check_eps(eps)
+        self.params = {"gamma": np.ones(n_features), "beta": np.zeros(n_features)}
+        self.grads = {k: np.zeros_like(v) for k, v in self.params.items()}
+        self.running_mean = np.zeros(n_features)
+        self.running_var = np.ones(n_features)
+        self._cache: Any = None
+
+    def _to_rows(self, X: np.ndarray) -> np.ndarray:
+        """The input as a matrix (samples, n_features)."""
+        if X.ndim != 2 or X.shape[1] != self.n_features:
+            raise ValueError(
+                f"{self!r} takes X of shape (N, {self.n_features}), got shape {X.shape}"
+            )
+        return X
+
+    def _from_rows(self, out: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+        """Inverse of :meth:`_to_rows` for an input of ``shape``."""
+        return out
+
+    def forward(self, X: np.ndarray, training: bool = True) -> np.ndarray:
+        X = as_float_array(X, name="X")
+        rows = self._to_rows(X)
+        gamma, beta = self.params["gamma"], self.params["beta"]
+        if training:
+            out, cache = batchnorm_forward(rows, gamma, beta, self.eps)
+            m = self.momentum
+            self.running_mean *= 1.0 - m
+            self.running_mean += m * cache.mean
+            self.running_var *= 1.0 - m
+            self.running_var += m * cache.var
+        else:
+            # Inference: a fixed affine map of each feature.
+            inv_std = 1.0 / np.sqrt(self.running_var + self.eps)
+            X_hat = (rows - self.running_mean) * inv_std
+            out, cache = X_hat * gamma + beta, _FrozenNormCache(X_hat, gamma * inv_std)
+        self._cache = (cache, X.shape)
+        return self._from_rows(out, X.shape)
+
+    def backward(self, dout: np.ndarray) -> np.ndarray:
+        cache, shape = self._require_cache()
+        d = self._to_rows(as_float_array(dout, name="dout"))
+        if isinstance(cache, _FrozenNormCache):
+            X_hat, scale = cache
+            if d.shape != X_hat.shape:
+                raise ValueError(f"dout has shape {d.shape}, the output had {X_hat.shape}")
+            dX, dgamma, dbeta = d * scale, (d * X_hat).sum(axis=0), d.sum(axis=0)
+        else:
+            dX, dgamma, dbeta = batchnorm_backward(d, cache)
+        self._set_grad("gamma", dgamma)
+        self._set_grad("beta", dbeta)
+        return self._from_rows(dX, shape)
+
+    def __repr__(self) -> str:
+        return f"BatchNorm({self.n_features})"
 
 
 class Sequential:
@@ -382,6 +528,7 @@ def train_classifier(
     n_epochs: int,
     rng: np.random.Generator,
     alpha: float = 0.0,
+    callback: Callable[[int, float], bool] | None = None,
 ) -> list[float]:
     """Train ``model`` by mini-batch gradient descent on the softmax cross-entropy.
 
@@ -409,6 +556,9 @@ def train_classifier(
         Shuffles the samples: same state, same training run, bit for bit.
     alpha : float
         L2 penalty strength.
+    callback : callable, optional
+        ``callback(epoch, mean_loss) -> bool``, called after each epoch (from 0);
+        returning True stops training there (early stopping uses it).
 
     Returns
     -------
@@ -459,8 +609,50 @@ def train_classifier(
         # far beyond any noise of mini-batch descent.
         if loss_curve[-1] > DIVERGENCE_FACTOR * max(initial, 1.0):
             _diverged(optimizer, epoch, loss_curve[-1], initial)
+        if callback is not None and callback(epoch, loss_curve[-1]):
+            break
     _warn_if_no_progress(model, X, y_index, optimizer.schedule(0), loss_curve, initial)
     return loss_curve
+
+
+def _inference_scores(model: Sequential, X: np.ndarray) -> np.ndarray:
+    """The network's scores for ``X`` in inference mode, in chunks of 1024 rows."""
+    N = X.shape[0]
+    with np.errstate(all="ignore"):
+        return np.vstack(
+            [model.forward(X[i : i + 1024], training=False) for i in range(0, N, 1024)]
+        )
+
+
+def _accuracy(model: Sequential, X: np.ndarray, y_index: np.ndarray) -> float:
+    Z = _inference_scores(model, X)
+    pred = (Z[:, 0] > 0).astype(int) if Z.shape[1] == 1 else np.argmax(Z, axis=1)
+    return float(np.mean(pred == y_index))
+
+
+def stratified_split(
+    y_index: np.ndarray, fraction: float, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
+    """Indices (train, validation): about ``fraction`` of each class, drawn by ``rng``.
+
+    Each class with at least two samples gives ``round(fraction * count)``
+    samples (at least 1) to the validation set and keeps at least one; this is
+    scikit-learn's stratified hold-out, up to rounding.
+    """
+    val = []
+    for k in np.unique(y_index):
+        idx = rng.permutation(np.flatnonzero(y_index == k))
+        if idx.size >= 2:
+            val.append(idx[: min(max(1, round(fraction * idx.size)), idx.size - 1)])
+    val_idx = np.sort(np.concatenate(val)) if val else np.array([], dtype=int)
+    if val_idx.size == 0:
+        raise ValueError(
+            f"validation_fraction={fraction:g} leaves no validation samples: every class "
+            "has fewer than 2 samples"
+        )
+    train = np.ones(y_index.shape[0], dtype=bool)
+    train[val_idx] = False
+    return np.flatnonzero(train), val_idx
 
 
 def _warn_if_no_progress(
@@ -480,8 +672,7 @@ def _warn_if_no_progress(
     without the penalty, with the weights training ended with.
     """
     N = X.shape[0]
-    with np.errstate(all="ignore"):
-        Z = np.vstack([model.forward(X[i : i + 1024], training=False) for i in range(0, N, 1024)])
+    Z = _inference_scores(model, X)
     K = 2 if Z.shape[1] == 1 else Z.shape[1]
     if not np.isfinite(Z).all():
         return
@@ -537,6 +728,42 @@ def _diverged(optimizer: Rule, epoch: int, loss: float, initial: float | None = 
 # =========================================================================== estimators
 
 
+class _EarlyStopping:
+    """The ``callback`` of :func:`train_classifier` that implements early stopping.
+
+    After each epoch it scores the model (inference mode) on the validation
+    set; an epoch whose accuracy is below the best so far plus ``tol`` counts
+    as no improvement, and training stops once more than
+    ``n_iter_no_change`` such epochs have followed each other, as in
+    scikit-learn. ``best_model`` is a copy of the model at its best
+    validation accuracy.
+    """
+
+    def __init__(
+        self,
+        model: Sequential,
+        X_val: np.ndarray,
+        y_val: np.ndarray,
+        n_iter_no_change: int,
+        tol: float,
+    ) -> None:
+        self.model, self.X_val, self.y_val = model, X_val, y_val
+        self.n_iter_no_change, self.tol = n_iter_no_change, tol
+        self.scores: list[float] = []
+        self.best = -np.inf
+        self.best_model = model
+        self._no_improvement = 0
+
+    def __call__(self, epoch: int, loss: float) -> bool:
+        score = _accuracy(self.model, self.X_val, self.y_val)
+        self.scores.append(score)
+        self._no_improvement = self._no_improvement + 1 if score < self.best + self.tol else 0
+        if score > self.best:
+            self.best = score
+            self.best_model = copy.deepcopy(self.model)
+        return self._no_improvement > self.n_iter_no_change
+
+
 class _NetworkClassifier(ClassifierMixin, BaseEstimator):
     """scikit-learn style classifier around a :class:`Sequential` built by a subclass.
 
@@ -556,8 +783,12 @@ class _NetworkClassifier(ClassifierMixin, BaseEstimator):
     :data:`mlmath.optim.RULES`: "sgd", "adam", "rmsprop", "adagrad") and
     ``nesterovs_momentum``.
 
+    Optional settings: ``early_stopping``, ``validation_fraction``,
+    ``n_iter_no_change`` and ``tol`` (see :class:`MLPClassifier`).
+
     Fitted attributes: ``model_``, ``classes_``, ``loss_curve_``, ``loss_``,
-    ``n_iter_``, ``n_features_in_``, ``input_shape_``.
+    ``n_iter_``, ``n_features_in_``, ``input_shape_``, ``validation_scores_``
+    and ``best_validation_score_`` (None without early stopping).
     """
 
     #: Allowed number of dimensions of X (Chapter 5's images also take 4: (N, C, H, W)).
@@ -586,6 +817,19 @@ class _NetworkClassifier(ClassifierMixin, BaseEstimator):
         nesterov = getattr(self, "nesterovs_momentum", False)
         if not isinstance(nesterov, bool | np.bool_):
             raise TypeError(f"nesterovs_momentum must be True or False, got {nesterov!r}")
+        if not isinstance(getattr(self, "early_stopping", False), bool | np.bool_):
+            raise TypeError(f"early_stopping must be True or False, got {self.early_stopping!r}")
+        if getattr(self, "early_stopping", False):
+            check_scalar(
+                self.validation_fraction,
+                "validation_fraction",
+                low=0.0,
+                high=1.0,
+                include_low=False,
+                include_high=False,
+            )
+            check_scalar(self.n_iter_no_change, "n_iter_no_change", kind=int, low=1)
+            check_scalar(self.tol, "tol", low=0.0, finite=True)
 
     def _make_optimizer(self, model: Sequential) -> Rule:
         """The rule of ``solver`` (:mod:`mlmath.optim`) on the network's parameters."""
@@ -639,6 +883,13 @@ class _NetworkClassifier(ClassifierMixin, BaseEstimator):
         n_outputs = 1 if len(classes) == 2 else len(classes)
         model = self._build(input_shape, n_outputs, rng)
         optimizer = self._make_optimizer(model)
+        stopper = None
+        if getattr(self, "early_stopping", False):
+            train_idx, val_idx = stratified_split(y_index, self.validation_fraction, rng)
+            stopper = _EarlyStopping(
+                model, X[val_idx], y_index[val_idx], self.n_iter_no_change, self.tol
+            )
+            X, y_index = X[train_idx], y_index[train_idx]
         curve = train_classifier(
             model,
             X,
@@ -648,11 +899,16 @@ class _NetworkClassifier(ClassifierMixin, BaseEstimator):
             n_epochs=self.max_iter,
             rng=rng,
             alpha=float(self.alpha),
+            callback=stopper,
         )
+        if stopper is not None:
+            model = stopper.best_model  # scikit-learn keeps the best validation weights
         self._set_fitted(model, classes, input_shape)
         self.loss_curve_ = curve
         self.loss_ = curve[-1]
         self.n_iter_ = len(curve)
+        self.validation_scores_ = None if stopper is None else stopper.scores
+        self.best_validation_score_ = None if stopper is None else stopper.best
         return self
 
     def _set_fitted(
@@ -722,7 +978,25 @@ class MLPClassifier(_NetworkClassifier):
         :ref:`sec-gd-momentum` and :ref:`sec-gd-adaptive`); ``momentum`` and
         ``nesterovs_momentum`` are used by "sgd" only.
     random_state : int, Generator or None, default 0
-        Seeds the initial weights and the shuffling: same seed, same model, bit for bit.
+        Seeds the initial weights, the shuffling, the dropout masks and the
+        validation split: same seed, same model, bit for bit.
+    dropout : float in [0, 1), default 0.0
+        Dropout rate after each hidden activation (:class:`Dropout`); 0 adds no layer.
+    batch_norm : bool, default False
+        Put a :class:`BatchNorm` between each hidden ``Dense`` layer and its activation.
+    early_stopping : bool, default False
+        Hold out ``validation_fraction`` of the training data (stratified),
+        score it after every epoch, stop when the accuracy has not improved
+        by ``tol`` for more than ``n_iter_no_change`` epochs in a row, and keep
+        the weights of the best epoch (scikit-learn's meaning); Chapter 4,
+        :ref:`sec-early-stopping`.
+    validation_fraction : float in (0, 1), default 0.1
+    n_iter_no_change : int, default 10
+        Used only with ``early_stopping`` (scikit-learn also uses it to stop
+        on the training loss; here training always runs ``max_iter`` epochs
+        otherwise).
+    tol : float, default 1e-4
+        Smallest gain in validation accuracy that counts as an improvement.
 
     Attributes
     ----------
@@ -734,6 +1008,10 @@ class MLPClassifier(_NetworkClassifier):
         The class labels.
     loss_curve_ : list of float
         Mean training loss in each epoch.
+    validation_scores_ : list of float or None
+        Validation accuracy after each epoch, with ``early_stopping``.
+    best_validation_score_ : float or None
+        Its maximum; the fitted weights are those of that epoch.
     model_ : Sequential
         The network itself; ``coefs_`` and ``intercepts_`` are views of its parameters.
 
@@ -756,6 +1034,12 @@ class MLPClassifier(_NetworkClassifier):
         init: str = "auto",
         solver: str = "sgd",
         random_state: int | np.random.Generator | None = 0,
+        dropout: float = 0.0,
+        batch_norm: bool = False,
+        early_stopping: bool = False,
+        validation_fraction: float = 0.1,
+        n_iter_no_change: int = 10,
+        tol: float = 1e-4,
     ) -> None:
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
@@ -768,11 +1052,20 @@ class MLPClassifier(_NetworkClassifier):
         self.init = init
         self.solver = solver
         self.random_state = random_state
+        self.dropout = dropout
+        self.batch_norm = batch_norm
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.n_iter_no_change = n_iter_no_change
+        self.tol = tol
 
     def _check_settings(self) -> None:
         _check_hidden_layer_sizes(self.hidden_layer_sizes)
         check_option(self.activation, "activation", tuple(ACTIVATIONS))
         check_option(self.init, "init", ("auto", *INITS))
+        check_dropout_rate(self.dropout)
+        if not isinstance(self.batch_norm, bool | np.bool_):
+            raise TypeError(f"batch_norm must be True or False, got {self.batch_norm!r}")
         super()._check_settings()
 
     def _build(
@@ -784,7 +1077,12 @@ class MLPClassifier(_NetworkClassifier):
         sizes = [input_shape[0], *_check_hidden_layer_sizes(self.hidden_layer_sizes)]
         layers: list[Layer] = []
         for n_in, n_out in itertools.pairwise(sizes):
-            layers += [Dense(n_in, n_out, init=init, rng=rng), Activation(self.activation)]
+            layers.append(Dense(n_in, n_out, init=init, rng=rng))
+            if self.batch_norm:
+                layers.append(BatchNorm(n_out))
+            layers.append(Activation(self.activation))
+            if self.dropout > 0:
+                layers.append(Dropout(self.dropout, rng=rng))
         # The output layer feeds the softmax: Xavier keeps its logits small at the start.
         layers.append(Dense(sizes[-1], n_outputs, init="xavier", rng=rng))
         return Sequential(layers)

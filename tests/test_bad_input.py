@@ -22,12 +22,16 @@ from mlmath import (
     LogisticRegression,
     MLPClassifier,
     NotFittedError,
+    Ridge,
     binary_cross_entropy_with_logits,
     conv,
     critical_learning_rate,
+    cross_val_score,
+    effective_degrees_of_freedom,
     exercises,
     gradcheck,
     gradient_descent,
+    kfold_indices,
     layers,
     log_loss,
     log_sigmoid,
@@ -47,9 +51,11 @@ from mlmath import (
     optim,
     r2_score,
     relative_error,
+    shrinkage_factors,
     sigmoid,
     softmax,
     softmax_cross_entropy,
+    standard_errors,
 )
 from mlmath.cnn import AvgPool2D, Conv2D, Flatten, MaxPool2D
 
@@ -360,6 +366,35 @@ row("MLPClassifier.predict first", MLPClassifier().predict, X,
     error=NotFittedError, match=r"This MLPClassifier is not fitted yet")
 row("CNNClassifier.predict first", CNNClassifier().predict, x4,
     error=NotFittedError, match=r"This CNNClassifier is not fitted yet")
+row("Ridge.fit alpha", Ridge(alpha=-1.0).fit, X, y,
+    error=ValueError, match=r"alpha must be >= 0.0, got -1.0")
+row("Ridge.fit solver", Ridge(solver="lu").fit, X, y,
+    error=ValueError, match=r"solver must be one of 'svd', 'qr'; got 'lu'")
+row("Ridge.fit rows", Ridge().fit, X, y[:5],
+    error=ValueError, match=r"X has 6 rows but y has 5")
+row("Ridge.predict first", Ridge().predict, X,
+    error=NotFittedError, match=r"This Ridge is not fitted yet")
+
+# --------------------------------------------------------------------------- statistics
+row("effective_degrees_of_freedom alpha", effective_degrees_of_freedom, X, -1.0,
+    error=ValueError, match=r"alpha must be >= 0.0, got -1.0")
+row("effective_degrees_of_freedom None", effective_degrees_of_freedom, None, 1.0,
+    error=TypeError, match=r"X must be an array of numbers, got None")
+row("shrinkage_factors string", shrinkage_factors, "abc", 1.0,
+    error=TypeError, match=r"s must be an array of numbers, got the string 'abc'")
+row("shrinkage_factors NaN alpha", shrinkage_factors, np.ones(3), np.nan,
+    error=ValueError, match=r"alpha must be a number, got NaN")
+row("standard_errors collinear", standard_errors, np.column_stack([X[:, 0], X[:, 0]]), y,
+    error=ValueError, match=r"rank deficient \(rank 2 < 3 coefficients\)")
+row("standard_errors too few rows", standard_errors, X[:3], y[:3],
+    error=ValueError, match=r"X has 3 rows and the model 4 coefficients")
+row("kfold_indices k", kfold_indices, 5, 1, error=ValueError, match=r"k must be >= 2, got 1")
+row("kfold_indices k > N", kfold_indices, 5, 6,
+    error=ValueError, match=r"k = 6 folds need at least 6 rows, but N = 5")
+row("cross_val_score estimator", cross_val_score, "est", X, y,
+    error=TypeError, match=r"estimator must have a fit\(X, y\) method, got 'est'")
+row("cross_val_score folds", cross_val_score, Ridge(), X, y, folds=10,
+    error=ValueError, match=r"k = 10 folds need at least 10 rows, but N = 6")
 # fmt: on
 
 
