@@ -872,7 +872,9 @@ def test_chapter2_in_browser_explorer_spans_the_critical_learning_rate(browser, 
         page.wait_for_function(
             "() => document.querySelectorAll('mjx-container').length > 20", timeout=30_000
         )
-        explorer = page.locator(".mlmath-explorer").first
+        explorer = page.locator(".mlmath-explorer").filter(
+            has_text="Gradient descent on a two-weight least-squares loss"
+        )
         image = explorer.locator("img.mlmath-explorer-frame")
         slider = explorer.locator('input[type="range"]').first  # η / (2/λ_max)
         frames = set()
