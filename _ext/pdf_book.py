@@ -26,6 +26,7 @@ their controls, folded solutions print open. ``tests/test_pdf.py`` builds the PD
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 from pathlib import Path
@@ -148,6 +149,8 @@ def retitle_outline(pdf_file: str | os.PathLike, headings: list[str]) -> int:
 
     by_flat = {_flat(h): h for h in headings}
     by_flat.update({_flat(h) * 2: h for h in headings})
+    # Chromium's trailer undercounts its objects; pypdf says so and copes
+    logging.getLogger("pypdf").setLevel(logging.ERROR)
     writer = PdfWriter(clone_from=str(pdf_file))
     changed = 0
     pending = [writer.root_object.get("/Outlines")]
