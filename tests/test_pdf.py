@@ -139,20 +139,24 @@ def test_pdf_has_no_blank_page(built_pdf):
         n + 1
         for n, page in enumerate(pages)
         if not re.sub(r"\d+\s*/\s*\d+", "", page.extract_text()).strip()  # the footer only
+        and not _page_images(page)  # a figure may have a page to itself
     ]
     assert not blank, f"blank pages in the PDF: {blank}"
 
 
+def _page_images(page) -> set:
+    """The image XObjects a page draws, each named by its object number (or name)."""
+    xobjects = page.get("/Resources", {}).get("/XObject", {})
+    return {
+        getattr(ref, "idnum", name)
+        for name, ref in xobjects.items()
+        if ref.get_object().get("/Subtype") == "/Image"
+    }
+
+
 def _images(pdf: Path) -> int:
-    """Images drawn in the PDF: image XObjects on each page, each distinct object once."""
-    seen = set()
-    for page in _reader(pdf).pages:
-        xobjects = page.get("/Resources", {}).get("/XObject", {})
-        for name, ref in xobjects.items():
-            obj = ref.get_object()
-            if obj.get("/Subtype") == "/Image":
-                seen.add((ref.idnum if hasattr(ref, "idnum") else id(obj), name))
-    return len(seen)
+    """Images drawn in the PDF, each distinct image object once."""
+    return len(set().union(*(_page_images(page) for page in _reader(pdf).pages)))
 
 
 def test_pdf_shows_every_figure_and_explorer(built_pdf):
