@@ -13,6 +13,7 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -25,8 +26,28 @@ def root() -> Path:
     return ROOT
 
 
+def jupyter_book(src: Path, *args: str) -> subprocess.CompletedProcess:
+    """``jupyter-book build src *args`` with warnings as errors, in this environment.
+
+    The kernels import the copy's mlmath. MPLBACKEND=Agg is what many CI machines set; it
+    overrides the inline backend unless a notebook asks for it, and then every static figure
+    silently vanishes from the book. Building under it proves the figures do not depend on it
+    (tests/test_book.py and tests/test_pdf.py count them).
+    """
+    jb = Path(sys.executable).with_name("jupyter-book")
+    env = os.environ | {"PYTHONPATH": str(src), "MPLBACKEND": "Agg"}
+    return subprocess.run(
+        [str(jb), "build", str(src), *args, "-W", "-n", "--keep-going"],
+        cwd=src,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=1800,
+    )
+
+
 def _build_book(out: Path) -> subprocess.CompletedProcess:
-    """``jupyter-book build`` of a clean copy of the sources, warnings as errors."""
+    """``jupyter-book build`` of a clean copy of the sources (in ``out/src``)."""
     src = out / "src"
     shutil.copytree(
         ROOT,
@@ -42,20 +63,33 @@ def _build_book(out: Path) -> subprocess.CompletedProcess:
             "node_modules",
         ),
     )
-    jb = Path(sys.executable).with_name("jupyter-book")
-    # The kernels import this copy's mlmath. MPLBACKEND=Agg is what many CI machines set; it
-    # overrides the inline backend unless a notebook asks for it, and then every static figure
-    # silently vanishes from the book. Building under it proves the figures do not depend on it
-    # (tests/test_book.py counts them page by page).
-    env = os.environ | {"PYTHONPATH": str(src), "MPLBACKEND": "Agg"}
-    return subprocess.run(
-        [str(jb), "build", str(src), "-W", "-n", "--keep-going"],
-        cwd=src,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=1800,
-    )
+    return jupyter_book(src)
+
+
+def build_once(folder: Path, build: Callable[[], subprocess.CompletedProcess]) -> str:
+    """Run ``build`` once for all xdist workers (under a file lock); its log and exit code.
+
+    The first worker to get here builds and records ``folder/status.txt`` and
+    ``folder/build.log``; the others wait for the lock and read them.
+    """
+    folder.mkdir(exist_ok=True)
+    with open(folder.with_suffix(".lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        status = folder / "status.txt"
+        if not status.exists():
+            result = build()
+            (folder / "build.log").write_text(result.stdout + "\n" + result.stderr)
+            status.write_text(str(result.returncode))
+        fcntl.flock(lock, fcntl.LOCK_UN)
+    return status.read_text()
+
+
+def shared_temp(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A temporary folder shared by every xdist worker of this session."""
+    base = tmp_path_factory.getbasetemp()
+    # Under xdist each worker's basetemp sits inside this session's own folder; without
+    # xdist, basetemp itself is this session's (its parent is shared by all sessions).
+    return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
 
 
 @pytest.fixture(scope="session")
@@ -71,22 +105,10 @@ def built_book(tmp_path_factory: pytest.TempPathFactory) -> Path:
         if not (Path(reuse) / "index.html").is_file():
             pytest.fail(f"MLMATH_BUILT_BOOK={reuse} holds no built book (no index.html)")
         return Path(reuse).resolve()
-    base = tmp_path_factory.getbasetemp()
-    # Under xdist each worker's basetemp sits inside this session's own folder; without
-    # xdist, basetemp itself is this session's (its parent is shared by all sessions).
-    shared = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
-    out = shared / "book"
-    out.mkdir(exist_ok=True)
-    with open(shared / "book.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        status = out / "status.txt"
-        if not status.exists():
-            result = _build_book(out)
-            (out / "build.log").write_text(result.stdout + "\n" + result.stderr)
-            status.write_text(str(result.returncode))
-        fcntl.flock(lock, fcntl.LOCK_UN)
+    out = shared_temp(tmp_path_factory) / "book"
+    status = build_once(out, lambda: _build_book(out))
     html = out / "src" / "_build" / "html"
-    if status.read_text() != "0":
+    if status != "0":
         reports = sorted((out / "src" / "_build" / "html" / "reports").glob("*.err.log"))
         details = "\n".join(p.read_text()[-3000:] for p in reports)
         log = (out / "build.log").read_text()
