@@ -417,6 +417,20 @@ def _fences(notebook: dict, pattern: str) -> int:
 def _check_fresh(reader: Reader, notebook: dict) -> None:
     """Step 1: MyST rendered, no raw markup, static explorers with the run hint."""
     chapter = reader.chapter
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    # jupyterlab-myst renders cell by cell after the notebook opens; a long chapter on a busy
+    # machine takes a while, so wait (up to a minute) until every markdown cell is rendered
+    # before reading them. A cell that never renders still fails below, by number.
+    try:
+        reader.page.wait_for_function(
+            f"() => {_NOTEBOOK}.content.widgets.filter(c => c.model.type === 'markdown')"
+            ".every(c => c.rendered && c.node.querySelector('.myst'))",
+            timeout=60_000,
+            polling=500,
+        )
+    except PlaywrightTimeout:
+        pass  # reported with the cells' numbers by the assertion below
     cells = reader.page.evaluate(_MARKDOWN_JS)
     assert cells, f"{chapter}: no markdown cells in the page.\n{reader.seen()}"
     unrendered = [i for i, c in enumerate(cells) if not (c["rendered"] and c["myst"])]
