@@ -15,6 +15,11 @@ templates and extensions the book does not own:
   ``role="list"``, which must own list items (``aria-required-children``): the entries become
   ``role="listitem"``.
 
+One fix is about weight, not access: the theme loads FontAwesome's JavaScript (1.5 MB, every
+icon of the set as SVG data) on every page, although its own stylesheet already draws the same
+``<i class="fa-...">`` icons from the bundled web fonts (about 0.3 MB for the two the pages use).
+The script tag goes; the icons stay, as text-font glyphs that screen readers skip like before.
+
 ``tests/test_book.py`` runs axe-core over every page, in both colour modes.
 """
 
@@ -31,12 +36,16 @@ _SEARCH_FIELD = re.compile(
 _BIBLIOENTRY = re.compile(r'role="doc-biblioentry"')
 _SUMMARY_LABEL = re.compile(r'<summary aria-label="Toggle hidden content">')
 _THEME_ICON_TITLE = re.compile(r'(<i class="theme-switch [^"]*"[^>]*?)\s+title="[^"]*"')
+_FONTAWESOME_JS = re.compile(
+    r'<script defer src="[^"]*_static/scripts/fontawesome\.js[^"]*"></script>\n?'
+)
 
 
 def fix_markup(text: str) -> str:
     text = _SEARCH_FIELD.sub(r"\1", text)
     text = _THEME_ICON_TITLE.sub(r"\1", text)
     text = _SUMMARY_LABEL.sub("<summary>", text)
+    text = _FONTAWESOME_JS.sub("", text)
     return _BIBLIOENTRY.sub('role="listitem"', text)
 
 

@@ -391,7 +391,23 @@ class PageReport:
     n_text: int = 0
     axe: list[str] = field(default_factory=list)  # critical and serious violations
     phone: dict = field(default_factory=dict)  # widths and explorer text sizes at 390 px
+    icons: dict = field(default_factory=dict)  # icons drawn, and any not drawn from a web font
 
+
+#: Every visible FontAwesome icon is a glyph of one of the theme's bundled web fonts, loaded
+#: (``_ext/accessible_book.py`` drops the 1.5 MB script that would otherwise draw them).
+_ICONS_JS = r"""() => {
+  const icons = Array.from(document.querySelectorAll("i[class*='fa-']"))
+                     .filter(e => e.getClientRects().length > 0);
+  const bad = icons.map(e => {
+    const style = getComputedStyle(e, "::before");
+    const family = style.fontFamily, glyph = style.content;
+    const loaded = document.fonts.check(`${style.fontWeight} 16px ${family}`);
+    return (family.includes("Font Awesome") && glyph !== "none" && glyph !== '""' && loaded)
+      ? null : `${e.className}: font ${family}, glyph ${glyph}, loaded ${loaded}`;
+  }).filter(Boolean);
+  return {n: icons.length, bad: bad};
+}"""
 
 _MATH_JS = r"""() => {
   const root = document.body;  // the page's table of contents repeats math from headings
@@ -654,6 +670,8 @@ def visit(browser, site):
                 _screenshot(p, page, "dark")
             else:
                 report.math = p.evaluate(_MATH_JS)
+                p.evaluate("() => document.fonts.ready")
+                report.icons = p.evaluate(_ICONS_JS)
                 report.axe = [f"light: {v}" for v in _axe(p)]
                 _screenshot(p, page, "light")
                 report.explorers, report.n_controls = _exercise_explorers(p)
@@ -811,6 +829,15 @@ def test_page_weight_within_budget(visit, built_book, page):
         f"{HTML_BUDGET / 1e6:.1f} MB of HTML (largest files: {detail}); "
         "use fewer explorer frames or a lower figure dpi"
     )
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_page_icons_draw_from_web_fonts_without_fontawesome_js(visit, page):
+    report = visit(page)
+    scripts = [url for url in report.local if "fontawesome.js" in url]
+    assert not scripts, f"{page} still loads {scripts}"
+    assert report.icons["n"] >= 5, f"{page}: only {report.icons['n']} visible icons"
+    assert not report.icons["bad"], f"{page}: icons not drawn: {report.icons['bad']}"
 
 
 # --- search ---------------------------------------------------------------------------------
