@@ -146,6 +146,33 @@ def _compare(actual: Any, expected: Any, rtol: float, atol: float) -> str | None
     return None
 
 
+def _grade(
+    name: str,
+    candidate: Callable[..., Any],
+    cases: Sequence[Sequence[Any]],
+    *,
+    where: Callable[[int, Sequence[Any]], str],
+    judge: Callable[[int, Sequence[Any], Any], str | None],
+    passed: str,
+) -> Report:
+    """Run ``candidate`` on each case; the first stub, error or wrong answer decides.
+
+    ``where(i, case)`` names case ``i`` (from 1) in a message, ``judge(i, case, actual)`` says
+    what is wrong with an answer (``None`` when it is right).
+    """
+    for i, case in enumerate(cases, start=1):
+        kind, actual = _call(candidate, case)
+        if kind == "stub":
+            return _not_attempted(name)
+        if kind == "error":
+            problem = f"it raised {type(actual).__name__}: {actual}"
+        else:
+            problem = judge(i, case, actual)
+        if problem is not None:
+            return Report("failed", f"{name} failed {where(i, case)}: {problem}")
+    return Report("passed", f"{name}: passed, {passed}.")
+
+
 def check_function(
     candidate: Callable[..., Any],
     reference: Callable[..., Any],
@@ -187,24 +214,23 @@ def check_function(
             raise TypeError(
                 f"cases[{i}] must be a tuple of arguments, such as (X, y), got {_format(case)}"
             )
-    for i, case in enumerate(cases, start=1):
-        kind, actual = _call(candidate, case)
-        if kind == "stub":
-            return _not_attempted(name)
-        where = f"case {i} of {len(cases)}, inputs {_describe_case(case)}"
-        if kind == "error":
-            return Report(
-                "failed", f"{name} failed on {where}: it raised {type(actual).__name__}: {actual}"
-            )
+    n = len(cases)
+
+    def judge(i: int, case: Sequence[Any], actual: Any) -> str | None:
         expected = reference(*copy.deepcopy(tuple(case)))
         problem = _compare(actual, expected, rtol, atol)
-        if problem is not None:
-            return Report(
-                "failed",
-                f"{name} failed on {where}: {problem}.\n"
-                f"  expected {_format(expected)}\n  got      {_format(actual)}",
-            )
-    return Report("passed", f"{name}: passed, all {len(cases)} cases agree.")
+        if problem is None:
+            return None
+        return f"{problem}.\n  expected {_format(expected)}\n  got      {_format(actual)}"
+
+    return _grade(
+        name,
+        candidate,
+        cases,
+        where=lambda i, case: f"on case {i} of {n}, inputs {_describe_case(case)}",
+        judge=judge,
+        passed=f"all {n} cases agree",
+    )
 
 
 def check_gradient(
@@ -240,37 +266,32 @@ def check_gradient(
     ]
     if dout is not None and len(_check_sequence(dout, "dout", "array")) != len(points):
         raise ValueError(f"dout has {len(dout)} entries but there are {len(points)} points")
-    for i, x in enumerate(points, start=1):
-        kind, actual = _call(candidate, (x,))
-        if kind == "stub":
-            return _not_attempted(name)
-        where = f"point {i} of {len(points)} (x of shape {x.shape})"
-        if kind == "error":
-            return Report(
-                "failed", f"{name} failed at {where}: it raised {type(actual).__name__}: {actual}"
-            )
-        up = None if dout is None else dout[i - 1]
-        expected = numerical_gradient(f, x, dout=up)
+    n = len(points)
+
+    def judge(i: int, case: Sequence[Any], actual: Any) -> str | None:
+        (x,) = case
+        expected = numerical_gradient(f, x, dout=None if dout is None else dout[i - 1])
         try:
             a = np.asarray(actual, dtype=np.float64)
         except (TypeError, ValueError):
-            return Report("failed", f"{name} failed at {where}: it returned {_format(actual)}")
+            return f"it returned {_format(actual)}"
         if a.shape != expected.shape:
-            return Report(
-                "failed",
-                f"{name} failed at {where}: the gradient has shape {a.shape} but x has "
-                f"shape {expected.shape}",
-            )
+            return f"the gradient has shape {a.shape} but x has shape {expected.shape}"
         err = relative_error(a, expected) if np.all(np.isfinite(a)) else np.inf
-        if not err <= tol:
-            return Report(
-                "failed",
-                f"{name} failed at {where}: relative error {err:.2e} against finite "
-                f"differences (allowed {tol:g}).\n"
-                f"  finite differences {_format(expected)}\n  yours              {_format(a)}",
-            )
-    return Report(
-        "passed", f"{name}: passed, agrees with finite differences at all {len(points)} points."
+        if err <= tol:
+            return None
+        return (
+            f"relative error {err:.2e} against finite differences (allowed {tol:g}).\n"
+            f"  finite differences {_format(expected)}\n  yours              {_format(a)}"
+        )
+
+    return _grade(
+        name,
+        candidate,
+        [(x,) for x in points],
+        where=lambda i, case: f"at point {i} of {n} (x of shape {case[0].shape})",
+        judge=judge,
+        passed=f"agrees with finite differences at all {n} points",
     )
 
 
