@@ -77,7 +77,17 @@ class DivergenceError(RuntimeError):
 
     The message names the step size that was used and, where it is known, the
     largest step size that would converge.
+
+    Attributes
+    ----------
+    kind : {"blow-up", "cycle"}
+        ``"blow-up"``: the loss or the iterates became non-finite or grew past
+        their bound; ``"cycle"``: :func:`mlmath.optim.gradient_descent` found the
+        iterates trapped in a bounded cycle (then ``period`` is its length in
+        steps, or ``None`` for a trapped run with no short period).
     """
+
+    kind: str = "blow-up"
 
 
 class SeparationWarning(ConvergenceWarning):

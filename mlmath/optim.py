@@ -1057,6 +1057,7 @@ class _CycleWatch:
             text += ": use a smaller learning_rate (e.g. a tenth of this one)."
         local = rates["at the current iterate"]
         err = DivergenceError(head + text)
+        err.kind = "cycle"
         err.step = k
         err.learning_rate = eta
         err.period = period or None

@@ -212,7 +212,7 @@ def test_boundary_two_over_lambda_max(diabetes, data):
     assert f"2/λ_max is {critical:.6g}" in msg
     assert "estimated" in msg
     err = info.value
-    assert err.learning_rate == 1.01 * critical
+    assert err.learning_rate == 1.01 * critical and err.kind == "blow-up"
     assert math.isclose(err.critical_learning_rate, critical, rel_tol=1e-5)
     assert err.history.w.shape == (err.step + 1, X.shape[1])
     assert np.isfinite(err.history.w).all()
@@ -388,6 +388,7 @@ def test_logistic_cost_cycle_of_chapter_3_is_reported(cancer2):
     msg = str(err)
     assert "oscillates in a bounded cycle of period 2 with learning_rate=10:" in msg
     assert err.period == 2 and err.learning_rate == 10.0
+    assert err.kind == "cycle"
     # It is a cycle of the iterates, far above the optimum, and the gradient stayed bounded.
     W, loss = err.history.w, err.history.loss
     assert np.linalg.norm(W[-1] - W[-3]) < 1e-2 * np.linalg.norm(W[-1] - W[-2])
@@ -481,7 +482,7 @@ def test_cycle_without_a_period_is_reported():
     with pytest.raises(DivergenceError, match="no period of up to 8 steps") as info:
         gradient_descent(grad, np.array([0.5]), learning_rate=5.0, max_iter=5000, loss=loss)
     err = info.value
-    assert err.period is None
+    assert err.period is None and err.kind == "cycle"
     assert np.abs(err.history.w).max() < 10  # bounded
     assert math.isclose(
         err.local_critical_learning_rate, sqrt_critical(err.history.w[-1]), rel_tol=1e-6
