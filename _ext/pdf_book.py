@@ -32,18 +32,10 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+from book_chromium import CHROMIUM_ARGS, chromium  # _ext/ is on the path, as for every _ext module
+
 #: The page to print, set when the single-page build has finished.
 _PRINTED: dict[str, Path] = {}
-
-#: Chromium launch flags: no sandbox (CI runs as root), nothing fetched in the background.
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 
 #: Waits until MathJax has typeset the page and every image has decoded. Lazy images load only
 #: when scrolled to, which a printout never is, so they are made eager first.
@@ -66,17 +58,6 @@ _FOOTER = (
     '<div style="width:100%;font-size:8px;text-align:center;color:#555;">'
     '<span class="pageNumber"></span> / <span class="totalPages"></span></div>'
 )
-
-
-def chromium() -> str:
-    """Path of the system Chromium that prints the book."""
-    path = os.environ.get("MLMATH_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
-    if not Path(path).is_file():
-        raise RuntimeError(
-            f"Chromium not found at {path!r}: install Debian's chromium "
-            "(apt-get install chromium) or set MLMATH_CHROMIUM to a Chromium binary"
-        )
-    return path
 
 
 async def print_book(html_file: str | os.PathLike, pdf_file: str | os.PathLike) -> None:

@@ -19,6 +19,9 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "_ext"))  # the book's Sphinx extensions, e.g. book_chromium
+
+from book_chromium import CHROMIUM_ARGS, chromium  # noqa: E402
 
 
 @pytest.fixture(scope="session")
@@ -114,3 +117,18 @@ def built_book(tmp_path_factory: pytest.TempPathFactory) -> Path:
         log = (out / "build.log").read_text()
         pytest.fail(f"the book did not build cleanly:\n{log[-6000:]}\n{details}")
     return html
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Headless system Chromium (``_ext/book_chromium.py``), one per test module."""
+    try:
+        path = chromium()
+    except RuntimeError as err:
+        pytest.fail(str(err))
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=path, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()

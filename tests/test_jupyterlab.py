@@ -41,7 +41,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from test_book import CHROMIUM, CHROMIUM_ARGS, SCREENSHOTS  # tests/ is on sys.path
+from test_book import SCREENSHOTS  # tests/ is on sys.path
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -185,18 +185,6 @@ def lab(tmp_path_factory):
     server = Lab(tmp_path_factory.mktemp("jupyterlab"))
     yield server
     server.stop()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not CHROMIUM.exists():
-        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium (.ci/run does)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 # --- what JupyterLab and the package install ----------------------------------------------------
