@@ -359,7 +359,35 @@ def _check_targets(y: Any, y_hat: Any, ndim: Any = (1, 2)) -> tuple[np.ndarray, 
     return y, y_hat
 
 
-class LinearRegression(RegressorMixin, BaseEstimator):
+class _LinearModel(RegressorMixin, BaseEstimator):
+    r"""What LinearRegression and Ridge share: :math:`\hat y = Xw + b`, one or several targets."""
+
+    _fitted_attributes = ("coef_",)
+
+    def __sklearn_tags__(self) -> Any:
+        tags = super().__sklearn_tags__()
+        tags.target_tags.multi_output = True  # y of shape (N, K): one fit per column
+        return tags
+
+    def _check_fit_intercept(self) -> None:
+        if not isinstance(self.fit_intercept, bool | np.bool_):
+            raise TypeError(f"fit_intercept must be True or False, got {self.fit_intercept!r}")
+
+    def _set_weights(self, w: np.ndarray, b: Any, n_features: int) -> None:
+        """Store ``w`` of shape (D,) or (D, K) and ``b`` in scikit-learn's layout."""
+        self.coef_ = w.T  # (K, D) for several targets
+        self.intercept_ = float(b) if np.ndim(b) == 0 else b
+        self.n_features_in_ = n_features
+
+    def predict(self, X: Any) -> np.ndarray:
+        r"""Predictions :math:`\hat y = X w + b`, shape (N,) or (N, K)."""
+        check_is_fitted(self)
+        X = check_array(X, name="X", ndim=2)
+        check_n_features(self, X)
+        return X @ self.coef_.T + self.intercept_
+
+
+class LinearRegression(_LinearModel):
     """Least-squares linear regression, :math:`\\hat y = X w + b` (Chapter 1).
 
     Introduced in :ref:`sec-mlmath-ols`.
@@ -444,17 +472,9 @@ class LinearRegression(RegressorMixin, BaseEstimator):
         self.max_iter = max_iter
         self.tol = tol
 
-    _fitted_attributes = ("coef_",)
-
-    def __sklearn_tags__(self) -> Any:
-        tags = super().__sklearn_tags__()
-        tags.target_tags.multi_output = True  # y of shape (N, K): one fit per column
-        return tags
-
     def _check_settings(self) -> None:
         # Every setting, whichever solver uses it: a typo fails now, not when the solver changes.
-        if not isinstance(self.fit_intercept, bool | np.bool_):
-            raise TypeError(f"fit_intercept must be True or False, got {self.fit_intercept!r}")
+        self._check_fit_intercept()
         check_option(self.solver, "solver", (*OLS_METHODS, "gd"))
         if self.learning_rate is not None:
             check_scalar(

@@ -23,14 +23,11 @@ import numpy as np
 
 from ._validation import (
     check_array,
-    check_is_fitted,
-    check_n_features,
     check_option,
     check_scalar,
     check_X_y,
 )
-from .base import BaseEstimator, RegressorMixin
-from .linear import _rank_tolerance, ols
+from .linear import _LinearModel, _rank_tolerance, ols
 
 __all__ = ["Ridge", "effective_degrees_of_freedom", "shrinkage_factors"]
 
@@ -127,7 +124,7 @@ def effective_degrees_of_freedom(X: Any, alpha: Any, *, fit_intercept: bool = Fa
     return float(df[0]) if alphas.ndim == 0 else df
 
 
-class Ridge(RegressorMixin, BaseEstimator):
+class Ridge(_LinearModel):
     """Ridge regression: :math:`\\min_{w, b} \\|y - Xw - b\\mathbf 1\\|^2 + \\alpha\\|w\\|^2`.
 
     Derived in Chapter 1b, :ref:`sec-ridge`. The intercept is not penalised
@@ -177,13 +174,6 @@ class Ridge(RegressorMixin, BaseEstimator):
         self.fit_intercept = fit_intercept
         self.solver = solver
 
-    _fitted_attributes = ("coef_",)
-
-    def __sklearn_tags__(self) -> Any:
-        tags = super().__sklearn_tags__()
-        tags.target_tags.multi_output = True  # y of shape (N, K): one fit per column
-        return tags
-
     def fit(self, X: Any, y: Any) -> Ridge:
         """Fit the weights to ``X`` of shape (N, D) and ``y`` of shape (N,) or (N, K).
 
@@ -192,8 +182,7 @@ class Ridge(RegressorMixin, BaseEstimator):
         self
         """
         alpha = _check_alpha(self.alpha)
-        if not isinstance(self.fit_intercept, bool | np.bool_):
-            raise TypeError(f"fit_intercept must be True or False, got {self.fit_intercept!r}")
+        self._check_fit_intercept()
         check_option(self.solver, "solver", RIDGE_SOLVERS)
         X, y = check_X_y(X, y, y_ndim=(1, 2))
         if self.fit_intercept:
@@ -206,9 +195,7 @@ class Ridge(RegressorMixin, BaseEstimator):
             b = y_mean - x_mean @ w
         else:
             b = np.zeros(y.shape[1:]) if y.ndim == 2 else 0.0
-        self.coef_ = w.T  # scikit-learn layout: (K, D) for several targets
-        self.intercept_ = float(b) if np.ndim(b) == 0 else b
-        self.n_features_in_ = X.shape[1]
+        self._set_weights(w, b, X.shape[1])
         self.n_iter_ = 1
         return self
 
@@ -227,10 +214,3 @@ class Ridge(RegressorMixin, BaseEstimator):
         d[kept] = s[kept] / (s[kept] ** 2 + alpha)  # s_i / (s_i^2 + alpha)
         w = Vt.T @ (d[:, None] * (U.T @ y.reshape(len(y), -1)))  # (D, K)
         return w.reshape((D, *y.shape[1:]))
-
-    def predict(self, X: Any) -> np.ndarray:
-        """Predictions :math:`\\hat y = X w + b`, shape (N,) or (N, K)."""
-        check_is_fitted(self)
-        X = check_array(X, name="X", ndim=2)
-        check_n_features(self, X)
-        return X @ self.coef_.T + self.intercept_
