@@ -31,7 +31,7 @@ from .conv import (
     _avgpool2d_backward,
     _avgpool2d_forward,
     _check_conv_shapes,
-    _check_pool,
+    _check_pool_window,
     _check_stride_padding,
     _conv2d_backward,
     _conv2d_forward,
@@ -151,7 +151,7 @@ class _Pool2D(Layer):
 
     def forward(self, X: np.ndarray, training: bool = True) -> np.ndarray:
         X = as_float_array(X, name="X")
-        _check_pool(X, self.size, self.stride)
+        _check_pool_window(X, self.size)  # size and stride were checked in __init__
         out, self._cache = self._forward(X, self.size, self.stride)
         return out
 

@@ -200,6 +200,12 @@ def _check_pool(x: np.ndarray, size: int, stride: int) -> tuple[int, int]:
     if size <= 0:
         raise ValueError(f"size must be a positive integer, got {size}")
     stride, _ = _check_stride_padding(stride, 0)
+    _check_pool_window(x, size)
+    return size, stride
+
+
+def _check_pool_window(x: np.ndarray, size: int) -> None:
+    """The shape checks of :func:`_check_pool` alone, for a layer whose settings are checked."""
     _check_ndim(x, "x", 4, "(N, C, H, W)")
     H, W = x.shape[2:]
     if size > H or size > W:
@@ -207,7 +213,6 @@ def _check_pool(x: np.ndarray, size: int, stride: int) -> tuple[int, int]:
             f"pooling window does not fit: a {size}x{size} window is larger than the "
             f"{H}x{W} images of x with shape {x.shape}"
         )
-    return size, stride
 
 
 # --------------------------------------------------------------------------- convolution

@@ -359,8 +359,13 @@ def dropout_forward(
     -----
     Derived in Chapter 4, :ref:`sec-dropout`.
     """
-    X = as_float_array(X, name="X")
-    p = check_dropout_rate(p)
+    return _dropout_forward(as_float_array(X, name="X"), check_dropout_rate(p), rng, train)
+
+
+def _dropout_forward(
+    X: np.ndarray, p: float, rng: np.random.Generator, train: bool
+) -> tuple[np.ndarray, Any]:
+    """:func:`dropout_forward` on a checked array and rate (the :class:`Dropout` layer's path)."""
     if not train or p == 0.0:
         return X, _DropoutCache(None, X.shape)
     # Drawn in float64 whatever X's dtype, so a seed gives the same mask in float32.
@@ -441,7 +446,13 @@ def batchnorm_forward(
     """
     X = as_float_array(X, name="X")
     gamma, beta = _check_scale_shift(X, gamma, beta)
-    eps = check_eps(eps)
+    return _batchnorm_forward(X, gamma, beta, check_eps(eps))
+
+
+def _batchnorm_forward(
+    X: np.ndarray, gamma: np.ndarray, beta: np.ndarray, eps: float
+) -> tuple[np.ndarray, Any]:
+    """:func:`batchnorm_forward` on checked arrays (the :class:`BatchNorm` layer's path)."""
     if X.shape[0] == 0:
         raise ValueError("X has no rows: batch statistics need at least one sample")
     mean = X.mean(axis=0)

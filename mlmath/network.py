@@ -82,14 +82,14 @@ from .functional import softmax
 from .layers import (
     ACTIVATIONS,
     INITS,
+    _batchnorm_forward,
+    _dropout_forward,
     affine_backward,
     affine_forward,
     batchnorm_backward,
-    batchnorm_forward,
     check_dropout_rate,
     check_eps,
     dropout_backward,
-    dropout_forward,
     init_weights,
 )
 from .logistic import _check_class_index, _softmax_ce_terms
@@ -314,7 +314,8 @@ class Dropout(Layer):
         self._cache: Any = None
 
     def forward(self, X: np.ndarray, training: bool = True) -> np.ndarray:
-        out, self._cache = dropout_forward(X, self.p, self.rng, train=training)
+        # p was checked in __init__: only X is checked per batch.
+        out, self._cache = _dropout_forward(as_float_array(X, name="X"), self.p, self.rng, training)
         return out
 
     def backward(self, dout: np.ndarray) -> np.ndarray:
@@ -391,7 +392,7 @@ class BatchNorm(Layer):
         rows = self._to_rows(X)
         gamma, beta = self.params["gamma"], self.params["beta"]
         if training:
-            out, cache = batchnorm_forward(rows, gamma, beta, self.eps)
+            out, cache = _batchnorm_forward(rows, gamma, beta, self.eps)  # shapes: _to_rows
             m = self.momentum
             self.running_mean *= 1.0 - m
             self.running_mean += m * cache.mean
