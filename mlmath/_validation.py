@@ -1,9 +1,10 @@
 """Input checks used at the public boundary of every :mod:`mlmath` function.
 
 Validation happens once, where a reader's data enters the package, so that the
-numerical code behind it can assume clean float64 arrays. Every message names
-the argument, the problem and the offending values ("X has 100 rows but y has
-80"), and the error types follow numpy/scikit-learn conventions:
+numerical code behind it can assume clean float64 arrays (or float32, where a
+network was asked to compute in float32: ``check_array(..., dtype=)``). Every
+message names the argument, the problem and the offending values ("X has 100
+rows but y has 80"), and the error types follow numpy/scikit-learn conventions:
 
 * ``TypeError`` for data that is not numeric at all (strings, objects,
   sparse matrices);
