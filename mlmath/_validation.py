@@ -1,9 +1,10 @@
 """Input checks used at the public boundary of every :mod:`mlmath` function.
 
 Validation happens once, where a reader's data enters the package, so that the
-numerical code behind it can assume clean float64 arrays. Every message names
-the argument, the problem and the offending values ("X has 100 rows but y has
-80"), and the error types follow numpy/scikit-learn conventions:
+numerical code behind it can assume clean float64 arrays (or float32, where a
+network was asked to compute in float32: ``check_array(..., dtype=)``). Every
+message names the argument, the problem and the offending values ("X has 100
+rows but y has 80"), and the error types follow numpy/scikit-learn conventions:
 
 * ``TypeError`` for data that is not numeric at all (strings, objects,
   sparse matrices);
@@ -31,12 +32,14 @@ import numpy as np
 from .exceptions import DataConversionWarning, DataTypeError, NotFittedError
 
 __all__ = [
+    "FLOATING",
     "as_float_array",
     "check_X_y",
     "check_array",
     "check_callable",
     "check_classification_targets",
     "check_consistent_length",
+    "check_float_dtype",
     "check_is_fitted",
     "check_n_features",
     "check_option",
@@ -45,6 +48,12 @@ __all__ = [
     "check_scalar",
     "check_sizes",
 ]
+
+
+#: The floating dtypes the networks compute in; ``dtype=FLOATING`` in :func:`check_array`
+#: keeps an array of either as it is (integers, booleans and float16 become float64).
+FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
+FLOATING = "floating"
 
 
 def _describe(value: Any) -> str:
@@ -63,8 +72,9 @@ def check_array(
     allow_empty: bool = False,
     allow_nonfinite: bool = False,
     allow_inf: bool = False,
+    dtype: Any = np.float64,
 ) -> np.ndarray:
-    """Convert ``X`` to a float64 array and check it.
+    """Convert ``X`` to a float64 array (or the ``dtype`` asked for) and check it.
 
     Parameters
     ----------
@@ -81,10 +91,16 @@ def check_array(
     allow_inf : bool
         Whether :math:`\\pm\\infty` is acceptable (NaN still is not): for
         logits, where :math:`-\\infty` is a probability of exactly 0.
+    dtype : np.float64, np.float32 or ``FLOATING``, default np.float64
+        The dtype of the result. ``FLOATING`` (``"floating"``) keeps float32
+        and float64 input as it is and turns anything else numeric
+        (integers, booleans, float16) into float64: the rule of every layer,
+        convolution and pooling function. Values that are finite in the
+        input but too large for float32 are refused, not turned into inf.
 
     Returns
     -------
-    ndarray of float64
+    ndarray of float64 (or ``dtype``)
         A new array if a conversion was needed; never a view that aliases
         writable input the caller may change later is relied upon.
 
@@ -139,7 +155,18 @@ def check_array(
         )
     elif arr.dtype.kind not in "biuf":
         raise TypeError(f"{name} must hold numbers, got dtype {arr.dtype}")
-    arr = np.array(arr, dtype=np.float64, copy=None)
+    target = _target_dtype(dtype, arr.dtype)
+    if target == np.float32 and arr.dtype == np.float64:
+        # Finite float64 values beyond float32's range would become inf: refuse them by name.
+        big = np.isfinite(arr) & (np.abs(arr) > np.finfo(np.float32).max)
+        if big.any():
+            first = tuple(int(i) for i in np.argwhere(big)[0])
+            raise ValueError(
+                f"{name} holds {int(big.sum())} value(s) too large for float32 (largest "
+                f"{np.finfo(np.float32).max:.3g}), the first at index {first} (value "
+                f"{arr[first]:.3g}); rescale {name} or use dtype=np.float64"
+            )
+    arr = np.array(arr, dtype=target, copy=None)
 
     if arr.ndim not in allowed:
         wanted = " or ".join(f"{d}-D" for d in allowed)
@@ -180,6 +207,42 @@ def check_array(
     return arr
 
 
+def _target_dtype(dtype: Any, given: np.dtype) -> np.dtype:
+    """The dtype :func:`check_array` converts to: ``dtype``, or ``given`` kept if floating."""
+    if isinstance(dtype, str) and dtype == FLOATING:
+        return given if given in FLOAT_DTYPES else np.dtype(np.float64)
+    return check_float_dtype(dtype)
+
+
+def check_float_dtype(dtype: Any, name: str = "dtype") -> np.dtype:
+    """Check a floating dtype setting: float32 or float64, as a type, a ``np.dtype`` or a name.
+
+    Returns
+    -------
+    numpy.dtype
+        ``np.dtype("float32")`` or ``np.dtype("float64")``.
+
+    Raises
+    ------
+    ValueError
+        Anything else (``"float16"``, ``int``, ``"double precision"``), naming
+        ``name`` and the value.
+    """
+    resolved = None
+    if dtype is not None:  # np.dtype(None) would silently mean float64
+        try:
+            resolved = np.dtype(dtype)
+        except (TypeError, ValueError):
+            pass
+    # (a dtype compares equal to None, so "is None" is tested first)
+    if resolved is None or resolved not in FLOAT_DTYPES:
+        raise ValueError(
+            f"{name} must be np.float32 or np.float64 (or the names 'float32', 'float64'), "
+            f"got {_describe(dtype)}"
+        )
+    return resolved
+
+
 def _is_sparse(X: Any) -> bool:
     """True for scipy's sparse matrices and arrays, recognised without importing scipy."""
     return type(X).__module__.startswith("scipy.sparse") and hasattr(X, "toarray")
@@ -188,15 +251,16 @@ def _is_sparse(X: Any) -> bool:
 def as_float_array(X: Any, *, name: str) -> np.ndarray:
     """The cheap check of a hot path (a layer's forward pass inside a training loop).
 
-    A float64 ndarray is returned as it is, its values unchecked (a diverging
-    network's NaN must reach the training loop, which reports it); anything
-    else goes through :func:`check_array` with any number of dimensions, so
-    ``None``, strings and objects get a ``TypeError`` that names ``name``.
-    Shapes are the caller's to check.
+    A float64 or float32 ndarray is returned as it is, its values unchecked
+    (a diverging network's NaN must reach the training loop, which reports
+    it): layers keep their input's floating dtype. Anything else goes through
+    :func:`check_array` with any number of dimensions (integers become
+    float64), so ``None``, strings and objects get a ``TypeError`` that names
+    ``name``. Shapes are the caller's to check.
     """
-    if type(X) is np.ndarray and X.dtype == np.float64:
+    if type(X) is np.ndarray and X.dtype in FLOAT_DTYPES:
         return X
-    return check_array(X, name=name, ndim=range(0, 33), allow_nonfinite=True)
+    return check_array(X, name=name, ndim=range(0, 33), allow_nonfinite=True, dtype=FLOATING)
 
 
 def check_callable(f: Any, name: str, *, optional: bool = False) -> None:
@@ -260,6 +324,7 @@ def check_X_y(
     y_ndim: int | Sequence[int] = 1,
     y_numeric: bool = True,
     X_ndim: int | Sequence[int] = 2,
+    dtype: Any = np.float64,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Check a design matrix ``X`` of shape (N, D) and targets ``y`` of shape (N,).
 
@@ -267,7 +332,8 @@ def check_X_y(
     missing values, and returned as a plain array of their own dtype (class
     labels may be strings); a column of labels, shape (N, 1), is flattened
     with a :class:`~mlmath.exceptions.DataConversionWarning`. ``X_ndim``
-    allows other layouts of ``X``, such as images (N, C, H, W).
+    allows other layouts of ``X``, such as images (N, C, H, W); ``dtype`` is
+    that of the returned ``X`` (see :func:`check_array`).
 
     Raises
     ------
@@ -279,7 +345,7 @@ def check_X_y(
             "y is None: fitting requires y to be passed, but the target y is None; "
             "call fit(X, y) with one target per row of X"
         )
-    X = check_array(X, name="X", ndim=X_ndim)
+    X = check_array(X, name="X", ndim=X_ndim, dtype=dtype)
     if y_numeric:
         y = check_array(y, name="y", ndim=y_ndim)
     else:

@@ -31,7 +31,7 @@ from .conv import (
     _avgpool2d_backward,
     _avgpool2d_forward,
     _check_conv_shapes,
-    _check_pool,
+    _check_pool_window,
     _check_stride_padding,
     _conv2d_backward,
     _conv2d_forward,
@@ -151,7 +151,7 @@ class _Pool2D(Layer):
 
     def forward(self, X: np.ndarray, training: bool = True) -> np.ndarray:
         X = as_float_array(X, name="X")
-        _check_pool(X, self.size, self.stride)
+        _check_pool_window(X, self.size)  # size and stride were checked in __init__
         out, self._cache = self._forward(X, self.size, self.stride)
         return out
 
@@ -306,6 +306,10 @@ class CNNClassifier(_NetworkClassifier):
         as in ``numpy.reshape``: ``(1, 1, -1)`` reads every row as a
         one-pixel-high signal. With 4-D ``X`` it is optional; when given it
         must match ``X.shape[1:]``.
+    dtype : np.float64 or np.float32 (or "float64", "float32"), default np.float64
+        The floating type of the parameters, feature maps, gradients and
+        optimiser state; ``X`` is cast to it once and ``predict_proba``
+        returns it, as for :class:`~mlmath.network.MLPClassifier`.
 
     Attributes
     ----------
@@ -354,6 +358,7 @@ class CNNClassifier(_NetworkClassifier):
         alpha: float = 0.0,
         random_state: int | np.random.Generator | None = 0,
         input_shape: tuple[int, int, int] | None = None,
+        dtype: Any = np.float64,
     ) -> None:
         self.filters = filters
         self.kernel_size = kernel_size
@@ -370,6 +375,7 @@ class CNNClassifier(_NetworkClassifier):
         self.alpha = alpha
         self.random_state = random_state
         self.input_shape = input_shape
+        self.dtype = dtype
 
     def _check_settings(self) -> None:
         _check_filters(self.filters)

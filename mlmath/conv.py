@@ -23,6 +23,9 @@ with the flipped filter (Chapter 5, :ref:`sec-conv-backprop`).
 :func:`conv2d_naive` is the definition written as loops, for reading;
 :func:`conv2d_forward` computes the same numbers with *im2col* (every
 receptive field unrolled into a row of a matrix) and one matrix multiply.
+
+Every function keeps its input's floating dtype (float32 in, float32 out, the
+caches and every intermediate array included); integer input becomes float64.
 """
 
 from __future__ import annotations
@@ -32,7 +35,7 @@ from typing import Any, NamedTuple
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from ._validation import _describe, check_array, check_scalar
+from ._validation import FLOATING, _describe, check_array, check_scalar
 
 __all__ = [
     "avgpool2d_backward",
@@ -185,9 +188,9 @@ def _check_conv_shapes(x: np.ndarray, w: np.ndarray, b: np.ndarray, stride: int,
 
 def _validate_conv(x, w, b, stride, padding):
     stride, padding = _check_stride_padding(stride, padding)
-    x = check_array(x, name="x", ndim=range(0, 8))
-    w = check_array(w, name="w", ndim=range(0, 8))
-    b = check_array(b, name="b", ndim=range(0, 8))
+    x = check_array(x, name="x", ndim=range(0, 8), dtype=FLOATING)
+    w = check_array(w, name="w", ndim=range(0, 8), dtype=FLOATING)
+    b = check_array(b, name="b", ndim=range(0, 8), dtype=FLOATING)
     _check_conv_shapes(x, w, b, stride, padding)
     return x, w, b, stride, padding
 
@@ -197,6 +200,12 @@ def _check_pool(x: np.ndarray, size: int, stride: int) -> tuple[int, int]:
     if size <= 0:
         raise ValueError(f"size must be a positive integer, got {size}")
     stride, _ = _check_stride_padding(stride, 0)
+    _check_pool_window(x, size)
+    return size, stride
+
+
+def _check_pool_window(x: np.ndarray, size: int) -> None:
+    """The shape checks of :func:`_check_pool` alone, for a layer whose settings are checked."""
     _check_ndim(x, "x", 4, "(N, C, H, W)")
     H, W = x.shape[2:]
     if size > H or size > W:
@@ -204,7 +213,6 @@ def _check_pool(x: np.ndarray, size: int, stride: int) -> tuple[int, int]:
             f"pooling window does not fit: a {size}x{size} window is larger than the "
             f"{H}x{W} images of x with shape {x.shape}"
         )
-    return size, stride
 
 
 # --------------------------------------------------------------------------- convolution
@@ -242,7 +250,7 @@ def conv2d_naive(
     F, _, HH, WW = w.shape
     H_out, W_out = _output_size(H, HH, S, P), _output_size(W, WW, S, P)
     x_pad = np.pad(x, ((0, 0), (0, 0), (P, P), (P, P)))
-    out = np.empty((N, F, H_out, W_out))
+    out = np.empty((N, F, H_out, W_out), dtype=np.result_type(x, w, b))
     for n in range(N):
         for f in range(F):
             for i in range(H_out):
@@ -257,7 +265,7 @@ def _im2col(x: np.ndarray, HH: int, WW: int, S: int, P: int) -> np.ndarray:
     # Channels last, padded: then each window row below is a run of C
     # contiguous numbers, which makes the one big copy 3-4x faster than in
     # (N, C, H, W) order.
-    x_pad = np.zeros((N, H + 2 * P, W + 2 * P, C))
+    x_pad = np.zeros((N, H + 2 * P, W + 2 * P, C), dtype=x.dtype)
     x_pad[:, P : P + H, P : P + W, :] = x.transpose(0, 2, 3, 1)
     # A read-only view of every HH x WW window: (N, H_out, W_out, C, HH, WW).
     windows = sliding_window_view(x_pad, (HH, WW), axis=(1, 2))[:, ::S, ::S]
@@ -290,7 +298,7 @@ def im2col(x: np.ndarray, HH: int, WW: int, stride: int = 1, padding: int = 0) -
         ``cols @ w.transpose(0, 2, 3, 1).reshape(F, -1).T + b``. Chapter 5, :ref:`sec-conv-im2col`.
     """
     S, P = _check_stride_padding(stride, padding)
-    x = check_array(x, name="x", ndim=range(0, 8))
+    x = check_array(x, name="x", ndim=range(0, 8), dtype=FLOATING)
     _check_ndim(x, "x", 4, "(N, C, H, W)")
     HH = check_scalar(HH, "HH", kind=int, low=1)
     WW = check_scalar(WW, "WW", kind=int, low=1)
@@ -329,7 +337,7 @@ def _col2im(
     dcols = dcols.reshape(N, H_out, W_out, HH, WW, C)
     # Accumulate in (N, H, W, C) layout, like im2col: each slice added below
     # moves runs of C contiguous numbers.
-    dx_pad = np.zeros((N, H + 2 * P, W + 2 * P, C))
+    dx_pad = np.zeros((N, H + 2 * P, W + 2 * P, C), dtype=dcols.dtype)
     # Overlapping windows send gradient to the same pixel: loop over the HH*WW
     # kernel offsets (not the pixels) and add each offset's share in one slice.
     for p in range(HH):
@@ -363,7 +371,7 @@ def col2im(
         gradients; padding is cut off. Chapter 5, :ref:`sec-conv-im2col`.
     """
     S, P = _check_stride_padding(stride, padding)
-    dcols = check_array(dcols, name="dcols", ndim=2)
+    dcols = check_array(dcols, name="dcols", ndim=2, dtype=FLOATING)
     N, C, H, W = _check_x_shape(x_shape)
     HH = check_scalar(HH, "HH", kind=int, low=1)
     WW = check_scalar(WW, "WW", kind=int, low=1)
@@ -455,7 +463,8 @@ def _input_gradient(dout_mat, w, x_shape, S, P):
     N, C, H, W = x_shape
     HH, WW = w.shape[2:]
     H_out, W_out = _output_size(H, HH, S, P), _output_size(W, WW, S, P)
-    dx_pad = np.zeros((N, H + 2 * P, W + 2 * P, C))  # channels last, as in _col2im
+    # channels last, as in _col2im
+    dx_pad = np.zeros((N, H + 2 * P, W + 2 * P, C), dtype=np.result_type(dout_mat, w))
     for p in range(HH):
         for q in range(WW):
             share = (dout_mat @ w[:, :, p, q]).reshape(N, H_out, W_out, C)
@@ -494,7 +503,7 @@ def conv2d_backward(dout: np.ndarray, cache: tuple) -> tuple[np.ndarray, np.ndar
     N, _, H, W = x_shape
     F, _, HH, WW = w.shape
     expected = (N, F, _output_size(H, HH, S, P), _output_size(W, WW, S, P))
-    dout = check_array(dout, name="dout", ndim=range(0, 8))
+    dout = check_array(dout, name="dout", ndim=range(0, 8), dtype=FLOATING)
     if dout.shape != expected:
         raise ValueError(f"dout has shape {dout.shape} but the forward output had shape {expected}")
     return _conv2d_backward(dout, cache)
@@ -545,7 +554,7 @@ def maxpool2d_forward(x: np.ndarray, size: int = 2, stride: int = 2) -> tuple[np
     -----
     Chapter 5, :ref:`sec-conv-pooling`.
     """
-    x = check_array(x, name="x", ndim=range(0, 8))
+    x = check_array(x, name="x", ndim=range(0, 8), dtype=FLOATING)
     size, S = _check_pool(x, size, stride)
     return _maxpool2d_forward(x, size, S)
 
@@ -561,7 +570,7 @@ def _pool_scatter(dx, dout_share, size, S, H_out, W_out):
 def _maxpool2d_backward(dout, cache):
     x_shape, arg, size, S = cache
     H_out, W_out = arg.shape[2:]
-    dx = np.zeros(x_shape)
+    dx = np.zeros(x_shape, dtype=dout.dtype)
     # The max is locally the identity on the winner and constant in the others,
     # so all of dout goes to the arg-max and nothing to the rest.
     return _pool_scatter(dx, lambda k: np.where(arg == k, dout, 0.0), size, S, H_out, W_out)
@@ -589,7 +598,7 @@ def maxpool2d_backward(dout: np.ndarray, cache: tuple) -> np.ndarray:
     """
     _check_cache(cache, _MaxPoolCache)
     arg = cache.arg
-    dout = check_array(dout, name="dout", ndim=range(0, 8))
+    dout = check_array(dout, name="dout", ndim=range(0, 8), dtype=FLOATING)
     if dout.shape != arg.shape:
         raise ValueError(f"dout has shape {dout.shape} but the pooled output had shape {arg.shape}")
     return _maxpool2d_backward(dout, cache)
@@ -620,7 +629,7 @@ def avgpool2d_forward(x: np.ndarray, size: int = 2, stride: int = 2) -> tuple[np
     A convolution with a fixed ``1/size^2`` filter applied to each channel
     separately. Chapter 5, :ref:`sec-conv-pooling`.
     """
-    x = check_array(x, name="x", ndim=range(0, 8))
+    x = check_array(x, name="x", ndim=range(0, 8), dtype=FLOATING)
     size, S = _check_pool(x, size, stride)
     return _avgpool2d_forward(x, size, S)
 
@@ -629,7 +638,9 @@ def _avgpool2d_backward(dout, cache):
     x_shape, size, S = cache
     H_out, W_out = dout.shape[2:]
     share = dout / (size * size)  # every pixel of a window contributed 1/size^2 of the mean
-    return _pool_scatter(np.zeros(x_shape), lambda k: share, size, S, H_out, W_out)
+    return _pool_scatter(
+        np.zeros(x_shape, dtype=share.dtype), lambda k: share, size, S, H_out, W_out
+    )
 
 
 def avgpool2d_backward(dout: np.ndarray, cache: tuple) -> np.ndarray:
@@ -650,7 +661,7 @@ def avgpool2d_backward(dout: np.ndarray, cache: tuple) -> np.ndarray:
     x_shape, size, S = cache
     N, C, H, W = x_shape
     expected = (N, C, _output_size(H, size, S, 0), _output_size(W, size, S, 0))
-    dout = check_array(dout, name="dout", ndim=range(0, 8))
+    dout = check_array(dout, name="dout", ndim=range(0, 8), dtype=FLOATING)
     if dout.shape != expected:
         raise ValueError(f"dout has shape {dout.shape} but the pooled output had shape {expected}")
     return _avgpool2d_backward(dout, cache)

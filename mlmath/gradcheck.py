@@ -10,17 +10,39 @@ whose error is :math:`O(h^2)`. With ``h = 1e-5`` in float64 a correct gradient
 agrees to a relative error of about ``1e-8`` or better; a wrong one is off by
 order one. First used in Chapter 1, :ref:`sec-normal-equations`, to check the
 gradient of the squared error.
+
+The check runs in float64 only: float32 input (the point, ``dout``, the
+analytic gradient, or the values ``f`` returns) is refused with a
+``ValueError``, never silently upcast. With float32's
+:math:`\varepsilon_{mach} \approx 1.2 \times 10^{-7}` the rounding error of
+a difference quotient, about :math:`\varepsilon_{mach} |f| / h`, is near
+:math:`10^{-2}` for ``h = 1e-5``: a right gradient would look wrong. mlmath's
+layers keep their input's dtype, so the same code is checked by giving it
+float64 input (a float32 network: ``model.astype(np.float64)`` first).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
 from ._validation import check_array, check_callable, check_scalar
 
 __all__ = ["gradcheck", "numerical_gradient", "relative_error"]
+
+
+def _refuse_float32(value: Any, name: str) -> None:
+    """gradcheck works in float64: float32 is an error, not something to upcast quietly."""
+    dtype = getattr(value, "dtype", None)
+    if dtype is not None and dtype == np.float32:
+        raise ValueError(
+            f"{name} is float32; gradcheck runs in float64, because float32 rounding "
+            f"(eps_mach = {np.finfo(np.float32).eps:.2g}) swamps a centred difference. Check "
+            "in float64: pass float64 arrays (mlmath's layers keep their input's dtype; "
+            "cast a float32 network with model.astype(np.float64))"
+        )
 
 
 def numerical_gradient(
@@ -40,7 +62,8 @@ def numerical_gradient(
         ``sum(f(x) * dout)``, which is exactly what a ``*_backward`` function
         computes from an upstream gradient ``dout``.
     x : ndarray of any shape
-        The point; converted to float64 and never modified.
+        The point; converted to float64 (integers) and never modified.
+        float32 is refused, as are float32 values of ``f`` (see the module notes).
     h : float
         The step, ``> 0``.
     dout : ndarray, optional
@@ -51,14 +74,18 @@ def numerical_gradient(
     ndarray of float64, same shape as ``x``
     """
     check_callable(f, "f")
+    _refuse_float32(x, "x")
     x = check_array(x, name="x", ndim=range(0, 33)).copy()
     h = check_scalar(h, "h", low=0.0, include_low=False)
     if dout is not None:
+        _refuse_float32(dout, "dout")
         dout = check_array(dout, name="dout", ndim=range(0, 33))
 
     def scalar(point: np.ndarray) -> float:
         with np.errstate(all="ignore"):  # a non-finite value is reported below, by name
-            value = np.asarray(f(point), dtype=np.float64)
+            value = f(point)
+        _refuse_float32(value, "f(x)")
+        value = np.asarray(value, dtype=np.float64)
         if dout is not None:
             if value.shape != dout.shape:
                 raise ValueError(f"f(x) has shape {value.shape} but dout has shape {dout.shape}")
@@ -116,7 +143,7 @@ def gradcheck(
     grad : callable or ndarray
         The analytic gradient: ``grad(x)``, or its value at ``x``.
     x : ndarray
-        The point.
+        The point, float64 (or integers); float32 is refused (see the module notes).
     h : float
         Finite-difference step.
     dout : ndarray, optional
@@ -136,8 +163,10 @@ def gradcheck(
     True
     """
     check_callable(f, "f")
+    _refuse_float32(x, "x")
     x = check_array(x, name="x", ndim=range(0, 33))
     value = grad(x.copy()) if callable(grad) else grad
+    _refuse_float32(value, "the analytic gradient")
     analytic = check_array(
         value, name="the analytic gradient", ndim=range(0, 33), allow_nonfinite=True
     )

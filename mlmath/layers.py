@@ -26,6 +26,10 @@ pattern)::
     batchnorm_forward(X, gamma, beta, eps) -> (out, cache)   # X (N, D), training mode
     batchnorm_backward(dout, cache) -> (dX, dgamma, dbeta)
 
+Every function keeps its input's floating dtype: float32 in, float32 out
+(caches and gradients too), float64 in, float64 out; integer input becomes
+float64. Mixed float32/float64 arguments follow numpy's promotion (float64).
+
 These functions run inside the training loop, so they check only what is
 cheap: that the inputs are numeric arrays (``None`` and strings get a
 ``TypeError``), that shapes fit together, and that a backward function is
@@ -40,7 +44,14 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from ._validation import _describe, as_float_array, check_option, check_random_state, check_scalar
+from ._validation import (
+    _describe,
+    as_float_array,
+    check_float_dtype,
+    check_option,
+    check_random_state,
+    check_scalar,
+)
 from .functional import _sigmoid
 
 __all__ = [
@@ -248,7 +259,12 @@ INITS = ("he", "xavier")
 
 
 def init_weights(
-    n_in: int, n_out: int, *, init: str = "he", rng: np.random.Generator
+    n_in: int,
+    n_out: int,
+    *,
+    init: str = "he",
+    rng: np.random.Generator,
+    dtype: Any = np.float64,
 ) -> np.ndarray:
     """Random weights of shape (n_in, n_out) that keep activations at a stable scale.
 
@@ -268,10 +284,13 @@ def init_weights(
     init : {"he", "xavier"}
     rng : numpy.random.Generator
         The only source of randomness: same generator state, same weights.
+    dtype : np.float64 or np.float32, default np.float64
+        The weights are drawn in float64 and rounded to ``dtype``, so the
+        same seed gives the same weights (to float32 precision) in both.
 
     Returns
     -------
-    W : ndarray of shape (n_in, n_out)
+    W : ndarray of shape (n_in, n_out), of ``dtype``
 
     Notes
     -----
@@ -281,11 +300,12 @@ def init_weights(
     n_out = check_scalar(n_out, "n_out", kind=int, low=1)
     check_option(init, "init", INITS)
     rng = check_random_state(rng)
+    dtype = check_float_dtype(dtype)
     if init == "xavier":
         r = np.sqrt(6.0 / (n_in + n_out))
-        return rng.uniform(-r, r, size=(n_in, n_out))
+        return rng.uniform(-r, r, size=(n_in, n_out)).astype(dtype, copy=False)
     if init == "he":
-        return rng.normal(0.0, np.sqrt(2.0 / n_in), size=(n_in, n_out))
+        return rng.normal(0.0, np.sqrt(2.0 / n_in), size=(n_in, n_out)).astype(dtype, copy=False)
     raise ValueError(f"init must be one of {', '.join(map(repr, INITS))}; got {init!r}")
 
 
@@ -339,11 +359,17 @@ def dropout_forward(
     -----
     Derived in Chapter 4, :ref:`sec-dropout`.
     """
-    X = as_float_array(X, name="X")
-    p = check_dropout_rate(p)
+    return _dropout_forward(as_float_array(X, name="X"), check_dropout_rate(p), rng, train)
+
+
+def _dropout_forward(
+    X: np.ndarray, p: float, rng: np.random.Generator, train: bool
+) -> tuple[np.ndarray, Any]:
+    """:func:`dropout_forward` on a checked array and rate (the :class:`Dropout` layer's path)."""
     if not train or p == 0.0:
         return X, _DropoutCache(None, X.shape)
-    mask = (rng.random(X.shape) >= p) / (1.0 - p)
+    # Drawn in float64 whatever X's dtype, so a seed gives the same mask in float32.
+    mask = (rng.random(X.shape) >= p).astype(X.dtype) / (1.0 - p)
     return X * mask, _DropoutCache(mask, X.shape)
 
 
@@ -420,7 +446,13 @@ def batchnorm_forward(
     """
     X = as_float_array(X, name="X")
     gamma, beta = _check_scale_shift(X, gamma, beta)
-    eps = check_eps(eps)
+    return _batchnorm_forward(X, gamma, beta, check_eps(eps))
+
+
+def _batchnorm_forward(
+    X: np.ndarray, gamma: np.ndarray, beta: np.ndarray, eps: float
+) -> tuple[np.ndarray, Any]:
+    """:func:`batchnorm_forward` on checked arrays (the :class:`BatchNorm` layer's path)."""
     if X.shape[0] == 0:
         raise ValueError("X has no rows: batch statistics need at least one sample")
     mean = X.mean(axis=0)

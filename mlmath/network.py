@@ -22,6 +22,11 @@ layer, optimiser and estimator here shares:
     (a random mask; batch statistics, folded into running averages) and
     ``training=False`` is inference mode (the identity; the running
     statistics). Estimators' ``predict`` always runs inference mode.
+``layer.astype(dtype)``, ``Sequential.astype(dtype)``
+    Cast every parameter, gradient and state array to float32 or float64, in
+    place (before an optimiser is built on them); layers are created in
+    float64 and keep their input's dtype, so a float32 network computes in
+    float32 throughout.
 ``Sequential(layers)``
     ``forward(X, training=True)``, ``backward(dout)`` (layers in reverse) and
     ``parameters() -> [(name, param, grad), ...]`` with names like ``"0.W"``.
@@ -61,6 +66,8 @@ from ._validation import (
     as_float_array,
     check_array,
     check_classification_targets,
+    check_consistent_length,
+    check_float_dtype,
     check_is_fitted,
     check_n_features,
     check_option,
@@ -75,17 +82,17 @@ from .functional import softmax
 from .layers import (
     ACTIVATIONS,
     INITS,
+    _batchnorm_forward,
+    _dropout_forward,
     affine_backward,
     affine_forward,
     batchnorm_backward,
-    batchnorm_forward,
     check_dropout_rate,
     check_eps,
     dropout_backward,
-    dropout_forward,
     init_weights,
 )
-from .logistic import softmax_cross_entropy
+from .logistic import _check_class_index, _softmax_ce_terms
 from .optim import RULES, Rule, make_rule
 
 __all__ = [
@@ -141,6 +148,22 @@ class Layer:
         # In place: optimisers hold references to these arrays.
         self.grads[name][...] = value
 
+    def astype(self, dtype: Any) -> Layer:
+        """Cast the layer's floating arrays to ``dtype`` (float32 or float64), in place.
+
+        Every floating ndarray the layer holds -- ``params``, ``grads``, state
+        such as running statistics, and the arrays of layers it contains -- is
+        replaced by a copy in ``dtype`` (an array shared by two of them stays
+        shared). Call it before building an optimiser on the parameters: the
+        optimiser would keep the old arrays.
+
+        Returns
+        -------
+        self
+        """
+        _cast_arrays(self, check_float_dtype(dtype), {})
+        return self
+
     def _require_cache(self) -> Any:
         cache = getattr(self, "_cache", None)
         if cache is None:
@@ -149,6 +172,38 @@ class Layer:
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}()"
+
+
+def _cast_arrays(obj: Any, dtype: np.dtype, memo: dict[int, Any]) -> Any:
+    """``obj`` with its floating arrays in ``dtype``: layers and containers are edited in place.
+
+    Walks a layer's attributes (and Sequential's list of layers, dicts, lists and
+    tuples of them); ``memo`` maps ``id`` of an array already cast to its copy,
+    so arrays shared between attributes stay shared.
+    """
+    if isinstance(obj, np.ndarray):
+        if obj.dtype.kind != "f" or obj.dtype == dtype:
+            return obj
+        if id(obj) not in memo:
+            memo[id(obj)] = obj.astype(dtype)
+        return memo[id(obj)]
+    if isinstance(obj, Layer | Sequential):
+        if id(obj) not in memo:
+            memo[id(obj)] = obj
+            for key, value in vars(obj).items():
+                if not key.startswith("_cache"):  # a stale cache is overwritten by forward
+                    setattr(obj, key, _cast_arrays(value, dtype, memo))
+        return obj
+    if isinstance(obj, dict):
+        for key, value in obj.items():
+            obj[key] = _cast_arrays(value, dtype, memo)
+        return obj
+    if isinstance(obj, list):
+        obj[:] = [_cast_arrays(value, dtype, memo) for value in obj]
+        return obj
+    if type(obj) is tuple:
+        return tuple(_cast_arrays(value, dtype, memo) for value in obj)
+    return obj
 
 
 class Dense(Layer):
@@ -259,7 +314,8 @@ class Dropout(Layer):
         self._cache: Any = None
 
     def forward(self, X: np.ndarray, training: bool = True) -> np.ndarray:
-        out, self._cache = dropout_forward(X, self.p, self.rng, train=training)
+        # p was checked in __init__: only X is checked per batch.
+        out, self._cache = _dropout_forward(as_float_array(X, name="X"), self.p, self.rng, training)
         return out
 
     def backward(self, dout: np.ndarray) -> np.ndarray:
@@ -336,7 +392,7 @@ class BatchNorm(Layer):
         rows = self._to_rows(X)
         gamma, beta = self.params["gamma"], self.params["beta"]
         if training:
-            out, cache = batchnorm_forward(rows, gamma, beta, self.eps)
+            out, cache = _batchnorm_forward(rows, gamma, beta, self.eps)  # shapes: _to_rows
             m = self.momentum
             self.running_mean *= 1.0 - m
             self.running_mean += m * cache.mean
@@ -404,6 +460,17 @@ class Sequential:
             dout = layer.backward(dout)
         return dout
 
+    def astype(self, dtype: Any) -> Sequential:
+        """Cast every layer to ``dtype`` in place (see :meth:`Layer.astype`); returns self."""
+        _cast_arrays(self, check_float_dtype(dtype), {})
+        return self
+
+    @property
+    def dtype(self) -> np.dtype:
+        """The dtype of the parameters (float64 for a network without any)."""
+        params = [param for _, param, _ in self.parameters()]
+        return params[0].dtype if params else np.dtype(np.float64)
+
     def parameters(self) -> list[ParamTriple]:
         """``[(name, param, grad), ...]`` with names ``"<layer index>.<key>"``, e.g. ``"0.W"``."""
         return [
@@ -445,23 +512,35 @@ def output_loss(Z: np.ndarray, y_index: np.ndarray) -> tuple[float, np.ndarray]:
     -------
     loss : float
         Mean cross-entropy over the rows.
-    dZ : ndarray, same shape as ``Z``
+    dZ : ndarray, same shape and dtype as ``Z``
         :math:`(\\hat P - Y)/N` (Chapter 3, "More than two classes: softmax regression").
     """
     Z = _check_scores(Z)
-    if Z.shape[1] == 1:
-        Z2 = np.hstack([np.zeros_like(Z), Z])
-        loss, dZ2 = softmax_cross_entropy(Z2, y_index)
-        return loss, dZ2[:, 1:]
-    return softmax_cross_entropy(Z, y_index)
+    check_array(Z, name="Z", ndim=2, dtype=Z.dtype)  # NaN and infinity: no loss
+    y_index = _check_class_index(y_index, max(Z.shape[1], 2))
+    check_consistent_length(Z=Z, y_index=y_index)
+    return _output_loss(Z, y_index)
+
+
+def _output_loss(Z: np.ndarray, y_index: np.ndarray) -> tuple[float, np.ndarray]:
+    """:func:`output_loss` without validation, for the training loop (labels checked once)."""
+    binary = Z.shape[1] == 1
+    if binary:  # the softmax of the two logits (0, z)
+        Z = np.hstack([np.zeros_like(Z), Z])
+    terms, dZ = _softmax_ce_terms(Z, y_index)  # in Z's dtype
+    dZ /= Z.shape[0]
+    return float(terms.mean()), dZ[:, 1:] if binary else dZ
 
 
 def output_proba(Z: np.ndarray) -> np.ndarray:
-    """Class probabilities (N, C) from output scores ``Z`` (see :func:`output_loss`)."""
+    """Class probabilities (N, C) from output scores ``Z`` (see :func:`output_loss`).
+
+    In ``Z``'s dtype (float32 scores give float32 probabilities).
+    """
     Z = _check_scores(Z)
     if Z.shape[1] == 1:
-        return softmax(np.hstack([np.zeros_like(Z), Z]))
-    return softmax(Z)
+        return softmax(np.hstack([np.zeros_like(Z), Z])).astype(Z.dtype, copy=False)
+    return softmax(Z).astype(Z.dtype, copy=False)
 
 
 def _check_scores(Z: Any) -> np.ndarray:
@@ -497,11 +576,31 @@ def loss_and_gradients(
         The objective; NaN or infinite if the network has diverged (then no
         backward pass is run and ``grads`` are stale).
     """
+    X = _check_network_input(model, X)
+    return _loss_and_gradients(model, X, y_index, alpha, loss_fn=output_loss)
+
+
+def _check_network_input(model: Any, X: Any) -> np.ndarray:
     if not isinstance(model, Sequential):
         raise TypeError(f"model must be a mlmath.network.Sequential, got {type(model).__name__}")
     X = as_float_array(X, name="X")
     if X.ndim < 2:
         raise ValueError(f"X must hold one sample per row, (N, ...), but it has shape {X.shape}")
+    return X
+
+
+def _loss_and_gradients(
+    model: Sequential,
+    X: np.ndarray,
+    y_index: np.ndarray,
+    alpha: float,
+    loss_fn: Callable[[np.ndarray, np.ndarray], tuple[float, np.ndarray]] = _output_loss,
+) -> float:
+    """:func:`loss_and_gradients` on checked input: the training loop's path.
+
+    The default ``loss_fn`` is the unchecked :func:`_output_loss`: the labels were
+    checked once, at the entry of :func:`train_classifier`.
+    """
     n = X.shape[0]
     with np.errstate(all="ignore"):
         Z = model.forward(X, training=True)
@@ -509,7 +608,7 @@ def loss_and_gradients(
             # The network has blown up; no loss (or gradient) is meaningful. The
             # caller turns this NaN into a DivergenceError.
             return float("nan")
-        loss, dZ = output_loss(Z, y_index)
+        loss, dZ = loss_fn(Z, y_index)
         model.backward(dZ)
         if alpha > 0:
             for W, dW in _penalised(model):
@@ -545,9 +644,11 @@ def train_classifier(
     model : Sequential
         Maps a batch of ``X`` to scores of shape (n, C), or (n, 1) for two classes.
     X : ndarray of shape (N, ...)
-        Training inputs (already validated).
+        Training inputs, cast to the dtype of the model's parameters
+        (:attr:`Sequential.dtype`) if they are in another.
     y_index : ndarray of int, shape (N,)
-        Class positions.
+        Class positions. ``X`` and ``y_index`` are checked here, once; the
+        batches are not checked again.
     optimizer : mlmath.optim.Rule
         Any rule of :mod:`mlmath.optim`, built on the arrays of
         ``model.parameters()`` in their order (Chapter 2 derives them).
@@ -582,6 +683,7 @@ def train_classifier(
         message names the learning rate and the final loss against
         :math:`\\log K`.
     """
+    X, y_index = _check_training_data(model, X, y_index)
     N = X.shape[0]
     batch_size = min(batch_size, N)
     loss_curve: list[float] = []
@@ -591,7 +693,7 @@ def train_classifier(
         total = 0.0
         for start in range(0, N, batch_size):
             idx = order[start : start + batch_size]
-            loss = loss_and_gradients(model, X[idx], y_index[idx], alpha)
+            loss = _loss_and_gradients(model, X[idx], y_index[idx], alpha)
             # A diverging run overflows: stop with a DivergenceError rather
             # than carry NaNs (or numpy warnings) through the remaining epochs.
             if not np.isfinite(loss):
@@ -613,6 +715,24 @@ def train_classifier(
             break
     _warn_if_no_progress(model, X, y_index, optimizer.schedule(0), loss_curve, initial)
     return loss_curve
+
+
+def _check_training_data(model: Sequential, X: Any, y_index: Any) -> tuple[np.ndarray, np.ndarray]:
+    """The one check of :func:`train_classifier`: ``X`` in the model's dtype, labels in range.
+
+    The number of classes is that of the scores of one sample (inference mode,
+    so no state changes); a single score column means two classes.
+    """
+    X = _check_network_input(model, X)
+    if X.shape[0] == 0:
+        raise ValueError(f"X has no samples (shape {X.shape}); training needs at least one")
+    if X.dtype != model.dtype:
+        X = X.astype(model.dtype)
+    with np.errstate(all="ignore"):
+        n_scores = model.forward(X[:1], training=False).shape[1]
+    y_index = _check_class_index(y_index, max(n_scores, 2))
+    check_consistent_length(X=X, y_index=y_index)
+    return X, y_index
 
 
 def _inference_scores(model: Sequential, X: np.ndarray) -> np.ndarray:
@@ -676,7 +796,7 @@ def _warn_if_no_progress(
     K = 2 if Z.shape[1] == 1 else Z.shape[1]
     if not np.isfinite(Z).all():
         return
-    cross_entropy, _ = output_loss(Z, y_index)
+    cross_entropy, _ = _output_loss(Z, y_index)
     freq = np.bincount(y_index, minlength=K) / N
     chance = -float(np.sum(freq[freq > 0] * np.log(freq[freq > 0])))
     log_K = float(np.log(K))
@@ -784,7 +904,7 @@ class _NetworkClassifier(ClassifierMixin, BaseEstimator):
     ``nesterovs_momentum``.
 
     Optional settings: ``early_stopping``, ``validation_fraction``,
-    ``n_iter_no_change`` and ``tol`` (see :class:`MLPClassifier`).
+    ``n_iter_no_change``, ``tol`` and ``dtype`` (see :class:`MLPClassifier`).
 
     Fitted attributes: ``model_``, ``classes_``, ``loss_curve_``, ``loss_``,
     ``n_iter_``, ``n_features_in_``, ``input_shape_``, ``validation_scores_``
@@ -814,6 +934,7 @@ class _NetworkClassifier(ClassifierMixin, BaseEstimator):
         check_scalar(self.max_iter, "max_iter", kind=int, low=1)
         check_scalar(self.alpha, "alpha", low=0.0, finite=True)
         check_option(getattr(self, "solver", "sgd"), "solver", tuple(RULES))
+        check_float_dtype(getattr(self, "dtype", np.float64))
         nesterov = getattr(self, "nesterovs_momentum", False)
         if not isinstance(nesterov, bool | np.bool_):
             raise TypeError(f"nesterovs_momentum must be True or False, got {nesterov!r}")
@@ -851,7 +972,8 @@ class _NetworkClassifier(ClassifierMixin, BaseEstimator):
         shape must have the shape seen in ``fit``.
         """
         check_is_fitted(self)
-        X = check_array(X, name="X", ndim=self._X_ndim)
+        # Cast once, to the dtype the network computes in.
+        X = check_array(X, name="X", ndim=self._X_ndim, dtype=self.model_.dtype)
         expected = self.input_shape_
         if X.ndim == 2:
             check_n_features(self, X)
@@ -876,12 +998,13 @@ class _NetworkClassifier(ClassifierMixin, BaseEstimator):
         """
         self._check_settings()
         rng = check_random_state(self.random_state)  # the last setting; it may draw numbers
-        X, y = check_X_y(X, y, y_numeric=False, X_ndim=self._X_ndim)
+        dtype = check_float_dtype(getattr(self, "dtype", np.float64))
+        X, y = check_X_y(X, y, y_numeric=False, X_ndim=self._X_ndim, dtype=dtype)  # cast once
         classes, y_index = check_classification_targets(y)
         input_shape = self._input_shape(X)
         X = X.reshape(X.shape[0], *input_shape)
         n_outputs = 1 if len(classes) == 2 else len(classes)
-        model = self._build(input_shape, n_outputs, rng)
+        model = self._build(input_shape, n_outputs, rng).astype(dtype)  # before the optimiser
         optimizer = self._make_optimizer(model)
         stopper = None
         if getattr(self, "early_stopping", False):
@@ -921,14 +1044,19 @@ class _NetworkClassifier(ClassifierMixin, BaseEstimator):
         self.n_outputs_ = 1 if len(classes) == 2 else len(classes)
 
     def decision_function(self, X: Any) -> np.ndarray:
-        """The network's output scores (logits): (N, C), or (N,) for two classes."""
+        """The network's output scores (logits): (N, C), or (N,) for two classes, in ``dtype``."""
         X = self._check_X(X)
         with np.errstate(over="ignore"):  # huge logits are fine: softmax is stable
             Z = self.model_.forward(X, training=False)
         return Z[:, 0] if Z.shape[1] == 1 else Z
 
     def predict_proba(self, X: Any) -> np.ndarray:
-        """Class probabilities, shape (N, C), columns in the order of ``classes_``."""
+        """Class probabilities, shape (N, C), columns in the order of ``classes_``.
+
+        In the network's ``dtype`` (float32 for ``dtype=np.float32``, whatever
+        the dtype of ``X``; each row sums to 1 within a few float32 ulps), as
+        scikit-learn's ``MLPClassifier`` fitted on float32 data returns them.
+        """
         X = self._check_X(X)
         with np.errstate(over="ignore"):
             Z = self.model_.forward(X, training=False)
@@ -997,6 +1125,13 @@ class MLPClassifier(_NetworkClassifier):
         otherwise).
     tol : float, default 1e-4
         Smallest gain in validation accuracy that counts as an improvement.
+    dtype : np.float64 or np.float32 (or "float64", "float32"), default np.float64
+        The floating type the network computes in: parameters, activations,
+        gradients and the optimiser's state. ``fit`` and ``predict`` cast ``X``
+        to it once; ``predict_proba`` and ``decision_function`` return it.
+        float32 halves the memory and speeds up the matrix products, at the
+        price of about 7 significant digits (enough for training, not for
+        :func:`mlmath.gradcheck`, which refuses float32).
 
     Attributes
     ----------
@@ -1040,6 +1175,7 @@ class MLPClassifier(_NetworkClassifier):
         validation_fraction: float = 0.1,
         n_iter_no_change: int = 10,
         tol: float = 1e-4,
+        dtype: Any = np.float64,
     ) -> None:
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
@@ -1058,6 +1194,7 @@ class MLPClassifier(_NetworkClassifier):
         self.validation_fraction = validation_fraction
         self.n_iter_no_change = n_iter_no_change
         self.tol = tol
+        self.dtype = dtype
 
     def _check_settings(self) -> None:
         _check_hidden_layer_sizes(self.hidden_layer_sizes)

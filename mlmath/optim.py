@@ -504,7 +504,9 @@ class Rule:
     ----------
     params : list of ndarray
         The parameter arrays (float, writeable). They are updated **in place**,
-        so the caller keeps its references.
+        so the caller keeps its references. The rules' state (momentum
+        buffers, running averages) takes each parameter's dtype and the
+        updates use Python scalars, so float32 parameters stay float32.
     learning_rate : float or Schedule
         :math:`\\eta > 0`, or a schedule :math:`k \\mapsto \\eta_k` evaluated at
         ``k = 0`` for the first step.

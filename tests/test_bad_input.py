@@ -195,6 +195,10 @@ row("mini-batch shuffle", minibatch_gradient_descent, mse_gradient, np.zeros(3),
 # --------------------------------------------------------------------------- gradcheck
 row("gradcheck f", gradcheck, 3, double, np.ones(2),
     error=TypeError, match=r"f must be a function, got int: 3")
+row("gradcheck x float32", gradcheck, square, double, np.ones(2, dtype=np.float32),
+    error=ValueError, match=r"x is float32; gradcheck runs in float64")
+row("gradcheck f float32", gradcheck, lambda w: np.float32(square(w)), double, np.ones(2),
+    error=ValueError, match=r"f\(x\) is float32; gradcheck runs in float64")
 row("gradcheck x None", gradcheck, square, double, None,
     error=TypeError, match=r"x must be .*got None")
 row("gradcheck grad shape", gradcheck, square, lambda w: np.ones(3), np.ones(2),
@@ -366,6 +370,12 @@ row("MLPClassifier.predict first", MLPClassifier().predict, X,
     error=NotFittedError, match=r"This MLPClassifier is not fitted yet")
 row("CNNClassifier.predict first", CNNClassifier().predict, x4,
     error=NotFittedError, match=r"This CNNClassifier is not fitted yet")
+row("MLPClassifier.fit dtype", MLPClassifier(dtype="float16").fit, X, y01,
+    error=ValueError, match=r"dtype must be np.float32 or np.float64 .*got 'float16'")
+row("CNNClassifier.fit dtype", CNNClassifier(dtype=int).fit, x4, y01[:2],
+    error=ValueError, match=r"dtype must be np.float32 or np.float64 .*got <class 'int'>")
+row("MLPClassifier.fit beyond float32", MLPClassifier(dtype=np.float32).fit, X * 1e300, y01,
+    error=ValueError, match=r"X holds 18 value\(s\) too large for float32 .*dtype=np.float64")
 row("Ridge.fit alpha", Ridge(alpha=-1.0).fit, X, y,
     error=ValueError, match=r"alpha must be >= 0.0, got -1.0")
 row("Ridge.fit solver", Ridge(solver="lu").fit, X, y,

@@ -73,14 +73,34 @@ ESTIMATORS = [
     MLPClassifier(hidden_layer_sizes=(16,), learning_rate=0.01, max_iter=20),
     MLPClassifier(hidden_layer_sizes=(), solver="adam", learning_rate=0.01, max_iter=20),
     CNNClassifier(filters=(4,), hidden_layer_sizes=(16,), max_iter=10, input_shape=(1, 1, -1)),
+    # The float32 path (issue 20) in the same machinery.
+    MLPClassifier(hidden_layer_sizes=(16,), learning_rate=0.01, max_iter=20, dtype=np.float32),
+    CNNClassifier(
+        filters=(4,),
+        hidden_layer_sizes=(16,),
+        max_iter=10,
+        input_shape=(1, 1, -1),
+        dtype=np.float32,
+    ),
 ]
 
 
 def expected_failed_checks(estimator):
-    """Checks an estimator is expected to fail, each with the reason (see README.md).
+    """Checks an estimator is expected to fail, each with the reason.
 
-    None: every estimator passes every check that applies to it.
+    One: the float32 CNN's outputs for reordered samples differ in the last float32
+    digit (measured: 4 of 60 entries, by ~1e-7 relative), because the matrix product
+    of the im2col rows rounds differently when the rows come in another order; the
+    check asks for rtol=1e-7, below float32's eps_mach = 1.2e-7. Every other
+    estimator, the float32 MLP included, passes every check that applies to it.
     """
+    if isinstance(estimator, CNNClassifier) and np.dtype(estimator.dtype) == np.float32:
+        return {
+            "check_methods_sample_order_invariance": (
+                "float32 rounding of the im2col product depends on the row order; the "
+                "check's rtol=1e-7 is below float32's eps_mach"
+            )
+        }
     return {}
 
 
