@@ -501,12 +501,12 @@ def output_loss(Z: np.ndarray, y_index: np.ndarray) -> tuple[float, np.ndarray]:
 
     Parameters
     ----------
-    Z : ndarray of shape (N, C), or (N, 1) for two classes
+    Z : ndarray of shape (N, K), or (N, 1) for two classes
         Logits. A single column is the logit of class 1 against class 0
         (scikit-learn's logistic output unit): it is scored as the softmax of
         the two logits ``(0, z)``, which equals :math:`\\sigma(z)`.
     y_index : ndarray of int, shape (N,)
-        Class positions in ``0..C-1``.
+        Class positions in ``0..K-1``.
 
     Returns
     -------
@@ -642,7 +642,7 @@ def train_classifier(
     Parameters
     ----------
     model : Sequential
-        Maps a batch of ``X`` to scores of shape (n, C), or (n, 1) for two classes.
+        Maps a batch of ``X`` to scores of shape (n, K), or (n, 1) for two classes.
     X : ndarray of shape (N, ...)
         Training inputs, cast to the dtype of the model's parameters
         (:attr:`Sequential.dtype`) if they are in another.
