@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+
 import numpy as np
 import pytest
 
@@ -111,6 +113,19 @@ def test_residual_names_nest_and_weight_decay_and_optimiser_see_them():
     opt = SGD([p for _, p, _ in net.parameters()], 0.1)
     opt.step([g for _, _, g in net.parameters()])
     assert not np.allclose(inner[2].params["W"], before)
+
+
+def test_a_copied_residual_network_keeps_its_arrays_shared():
+    # Early stopping keeps copy.deepcopy(model): the copy's Residual must still expose the
+    # copied block's own arrays, or an optimiser on the copy would update nothing.
+    rng = np.random.default_rng(13)
+    net = Sequential([Residual(Sequential([Dense(3, 3, rng=rng), Activation("relu")]))])
+    twin = copy.deepcopy(net)
+    res = twin[0]
+    assert res.params["0.W"] is res.block[0].params["W"]
+    assert res.grads["0.W"] is res.block[0].grads["W"]
+    assert res.params["0.W"] is not net[0].params["0.W"]
+    np.testing.assert_array_equal(res.params["0.W"], net[0].params["0.W"])
 
 
 def test_residual_refuses_shape_changing_block():
