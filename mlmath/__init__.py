@@ -7,6 +7,8 @@ the explorers (:mod:`mlmath.interactive`) need matplotlib and ipywidgets and
 are imported on their own.
 """
 
+from .augment import random_shift
+from .blocks import BatchNorm2D, GlobalAvgPool2D, Residual
 from .cnn import CNNClassifier
 from .exceptions import (
     ConditioningWarning,
@@ -47,17 +49,20 @@ from .ridge import Ridge, effective_degrees_of_freedom, shrinkage_factors
 __version__ = "0.1.0"
 
 __all__ = [
+    "BatchNorm2D",
     "CNNClassifier",
     "ConditioningWarning",
     "ConvergenceWarning",
     "DataConversionWarning",
     "DataTypeError",
     "DivergenceError",
+    "GlobalAvgPool2D",
     "LinearRegression",
     "LogisticRegression",
     "MLPClassifier",
     "NotFittedError",
     "OptimizeResult",
+    "Residual",
     "Ridge",
     "SeparationWarning",
     "binary_cross_entropy_with_logits",
@@ -82,6 +87,7 @@ __all__ = [
     "numerical_gradient",
     "ols",
     "r2_score",
+    "random_shift",
     "relative_error",
     "shrinkage_factors",
     "sigmoid",

@@ -15,7 +15,9 @@ scikit-learn pipeline passes.
 
 from __future__ import annotations
 
+import functools
 import itertools
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -27,6 +29,7 @@ from ._validation import (
     check_scalar,
     check_sizes,
 )
+from .augment import random_shift
 from .conv import (
     _avgpool2d_backward,
     _avgpool2d_forward,
@@ -200,6 +203,10 @@ class Flatten(Layer):
         return dout.reshape(self._require_cache())
 
 
+def _shift_batch(X: np.ndarray, rng: np.random.Generator, max_shift: int) -> np.ndarray:
+    return random_shift(X, max_shift, rng=rng)
+
+
 def _check_kernel_size(kernel_size: Any) -> tuple[int, int]:
     HH, WW = _kernel_pair(kernel_size)
     if HH % 2 == 0 or WW % 2 == 0:
@@ -298,6 +305,12 @@ class CNNClassifier(_NetworkClassifier):
     alpha : float, default 0.0
         L2 penalty on weights and filters (not biases).
     random_state : int, Generator, RandomState or None, default 0
+    shift_augment : int >= 0, default 0
+        Data augmentation: each training mini-batch is shifted at random by
+        up to ``shift_augment`` pixels along each axis, filling with zeros
+        (:func:`mlmath.augment.random_shift`, drawn from the training
+        ``random_state``); 0 trains on the images as given. Chapter 5b,
+        :ref:`sec-modern-augment`.
     input_shape : (int, int, int) or None, default None
         ``(C, H, W)``, the shape of one image. Needed for flat rows ``X`` of
         shape (N, C*H*W), such as a scikit-learn pipeline passes (after a
@@ -358,6 +371,7 @@ class CNNClassifier(_NetworkClassifier):
         alpha: float = 0.0,
         random_state: int | np.random.Generator | None = 0,
         input_shape: tuple[int, int, int] | None = None,
+        shift_augment: int = 0,
         dtype: Any = np.float64,
     ) -> None:
         self.filters = filters
@@ -375,13 +389,19 @@ class CNNClassifier(_NetworkClassifier):
         self.alpha = alpha
         self.random_state = random_state
         self.input_shape = input_shape
+        self.shift_augment = shift_augment
         self.dtype = dtype
+
+    def _augment(self) -> Callable[[np.ndarray, np.random.Generator], np.ndarray] | None:
+        s = self.shift_augment
+        return None if s == 0 else functools.partial(_shift_batch, max_shift=s)
 
     def _check_settings(self) -> None:
         _check_filters(self.filters)
         _check_hidden_layer_sizes(self.hidden_layer_sizes)
         _check_kernel_size(self.kernel_size)
         _check_input_shape(self.input_shape)
+        check_scalar(self.shift_augment, "shift_augment", kind=int, low=0)
         check_option(self.pooling, "pooling", ("max", "avg"))
         check_scalar(self.pool_size, "pool_size", kind=int, low=1)
         check_option(self.activation, "activation", tuple(ACTIVATIONS))

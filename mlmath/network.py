@@ -34,7 +34,7 @@ Optimisers
     the rules of :mod:`mlmath.optim` (``SGD``, ``AdaGrad``, ``RMSProp``, ``Adam``,
     derived in Chapter 2), built on the arrays ``[p for _, p, _ in parameters()]``;
     ``.step(grads)`` updates them in place.
-``train_classifier(model, X, y_index, *, optimizer, batch_size, n_epochs, rng, alpha=0.0)``
+``train_classifier(model, X, y_index, *, optimizer, batch_size, n_epochs, rng, alpha=0.0, ...)``
     mini-batch training of a network whose output is class scores (logits)
     under the softmax cross-entropy; returns the per-epoch mean losses and
     raises :class:`~mlmath.exceptions.DivergenceError` (naming the learning
@@ -65,6 +65,7 @@ import numpy as np
 from ._validation import (
     as_float_array,
     check_array,
+    check_callable,
     check_classification_targets,
     check_consistent_length,
     check_float_dtype,
@@ -628,6 +629,7 @@ def train_classifier(
     rng: np.random.Generator,
     alpha: float = 0.0,
     callback: Callable[[int, float], bool] | None = None,
+    augment: Callable[[np.ndarray, np.random.Generator], np.ndarray] | None = None,
 ) -> list[float]:
     """Train ``model`` by mini-batch gradient descent on the softmax cross-entropy.
 
@@ -660,6 +662,12 @@ def train_classifier(
     callback : callable, optional
         ``callback(epoch, mean_loss) -> bool``, called after each epoch (from 0);
         returning True stops training there (early stopping uses it).
+    augment : callable, optional
+        ``augment(X_batch, rng) -> X_batch'`` of the same shape, applied to
+        every mini-batch before the forward pass (with the ``rng`` that
+        shuffles), e.g. random shifts of images
+        (:func:`mlmath.augment.random_shift`, Chapter 5b,
+        :ref:`sec-modern-augment`). The data ``X`` itself is not changed.
 
     Returns
     -------
@@ -683,6 +691,7 @@ def train_classifier(
         message names the learning rate and the final loss against
         :math:`\\log K`.
     """
+    check_callable(augment, "augment", optional=True)
     X, y_index = _check_training_data(model, X, y_index)
     N = X.shape[0]
     batch_size = min(batch_size, N)
@@ -693,7 +702,8 @@ def train_classifier(
         total = 0.0
         for start in range(0, N, batch_size):
             idx = order[start : start + batch_size]
-            loss = _loss_and_gradients(model, X[idx], y_index[idx], alpha)
+            X_batch = X[idx] if augment is None else _augmented(augment, X[idx], rng)
+            loss = _loss_and_gradients(model, X_batch, y_index[idx], alpha)
             # A diverging run overflows: stop with a DivergenceError rather
             # than carry NaNs (or numpy warnings) through the remaining epochs.
             if not np.isfinite(loss):
@@ -733,6 +743,16 @@ def _check_training_data(model: Sequential, X: Any, y_index: Any) -> tuple[np.nd
     y_index = _check_class_index(y_index, max(n_scores, 2))
     check_consistent_length(X=X, y_index=y_index)
     return X, y_index
+
+
+def _augmented(augment: Callable, X_batch: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    out = augment(X_batch, rng)
+    if not isinstance(out, np.ndarray) or out.shape != X_batch.shape:
+        got = f"shape {out.shape}" if isinstance(out, np.ndarray) else type(out).__name__
+        raise ValueError(
+            f"augment must return an array of the batch's shape {X_batch.shape}, got {got}"
+        )
+    return out.astype(X_batch.dtype, copy=False)  # the model's dtype, whatever augment used
 
 
 def _inference_scores(model: Sequential, X: np.ndarray) -> np.ndarray:
@@ -927,6 +947,10 @@ class _NetworkClassifier(ClassifierMixin, BaseEstimator):
         """The shape of one sample as the network takes it, from the ``X`` given to ``fit``."""
         return tuple(X.shape[1:])
 
+    def _augment(self) -> Callable[[np.ndarray, np.random.Generator], np.ndarray] | None:
+        """The ``augment`` of :func:`train_classifier` (None: train on the data as given)."""
+        return None
+
     def _check_settings(self) -> None:
         check_scalar(self.learning_rate, "learning_rate", low=0.0, include_low=False, finite=True)
         check_scalar(self.momentum, "momentum", low=0.0, high=1.0, include_high=False)
@@ -1023,6 +1047,7 @@ class _NetworkClassifier(ClassifierMixin, BaseEstimator):
             rng=rng,
             alpha=float(self.alpha),
             callback=stopper,
+            augment=self._augment(),
         )
         if stopper is not None:
             model = stopper.best_model  # scikit-learn keeps the best validation weights

@@ -17,11 +17,14 @@ import pytest
 
 import mlmath
 from mlmath import (
+    BatchNorm2D,
     CNNClassifier,
+    GlobalAvgPool2D,
     LinearRegression,
     LogisticRegression,
     MLPClassifier,
     NotFittedError,
+    Residual,
     Ridge,
     binary_cross_entropy_with_logits,
     conv,
@@ -50,6 +53,7 @@ from mlmath import (
     ols,
     optim,
     r2_score,
+    random_shift,
     relative_error,
     shrinkage_factors,
     sigmoid,
@@ -328,6 +332,36 @@ row("AvgPool2D stride 0", AvgPool2D, 2, stride=0,
 row("Flatten.forward string", Flatten().forward, "abc", error=TypeError, match=r"X must be .*'abc'")
 row("Flatten.forward 1-D", Flatten().forward, np.ones(3),
     error=ValueError, match=r"Flatten needs X of shape \(N, ...\).*\(3,\)")
+
+# --------------------------------------------------------------------------- Chapter 5b blocks
+row("Residual shape-changing block", Residual(network.Dense(3, 4, rng=0)).forward, X,
+    error=ValueError, match=r"block maps X of shape \(6, 3\) to shape \(6, 4\)")
+row("Residual of a list", Residual, [network.Dense(3, 3, rng=0)],
+    error=TypeError, match=r"block must be a mlmath.network.Sequential or Layer, got list")
+row("Residual.forward None", Residual(network.Dense(3, 3, rng=0)).forward, None,
+    error=TypeError, match=r"X must be .*None")
+row("BatchNorm2D.forward channels", BatchNorm2D(3).forward, x4,
+    error=ValueError, match=r"channel mismatch: X has shape \(2, 1, 4, 4\) with C=1.*3 channels")
+row("BatchNorm2D.forward 2-D", BatchNorm2D(3).forward, X,
+    error=ValueError, match=r"BatchNorm2D\(3\) takes images .*X has shape \(6, 3\) \(2-D\)")
+row("BatchNorm2D n_channels", BatchNorm2D, 2.5,
+    error=TypeError, match=r"n_channels must be an integer, got 2.5")
+row("BatchNorm2D momentum", BatchNorm2D, 2, momentum=0.0,
+    error=ValueError, match=r"momentum must be > 0.0, got 0.0")
+row("GlobalAvgPool2D.forward 2-D", GlobalAvgPool2D().forward, X,
+    error=ValueError, match=r"GlobalAvgPool2D takes images .*X has shape \(6, 3\) \(2-D\)")
+row("GlobalAvgPool2D.forward string", GlobalAvgPool2D().forward, "abc",
+    error=TypeError, match=r"X must be .*'abc'")
+row("random_shift float max_shift", random_shift, x4, 1.5, rng=0,
+    error=TypeError, match=r"max_shift must be an integer, got 1.5")
+row("random_shift negative max_shift", random_shift, x4, -1, rng=0,
+    error=ValueError, match=r"max_shift must be >= 0, got -1")
+row("random_shift 2-D", random_shift, X, rng=0,
+    error=ValueError, match=r"X must be 4-D.*\(6, 3\)")
+row("random_shift rng", random_shift, x4, rng="seed",
+    error=TypeError, match=r"random_state must be None, a non-negative integer seed.*'seed'")
+row("CNNClassifier.fit shift_augment", CNNClassifier(shift_augment=-1).fit, x4, [0, 1],
+    error=ValueError, match=r"shift_augment must be >= 0, got -1")
 
 # --------------------------------------------------------------------------- exercise checkers
 row("check_function reference", exercises.check_function, double, "ref", [(np.ones(2),)],

@@ -24,6 +24,7 @@ from sklearn.datasets import load_digits
 
 import mlmath
 from mlmath import conv, layers, network
+from mlmath.blocks import BatchNorm2D, GlobalAvgPool2D, Residual
 from mlmath.cnn import AvgPool2D, CNNClassifier, Conv2D, Flatten, MaxPool2D
 from mlmath.gradcheck import gradcheck, numerical_gradient
 from mlmath.network import (
@@ -109,6 +110,12 @@ EXAMPLES = {
     "MaxPool2D": (lambda: MaxPool2D(2), (4, 2, 6, 6)),
     "AvgPool2D": (lambda: AvgPool2D(2), (4, 2, 6, 6)),
     "Flatten": (lambda: Flatten(), (4, 2, 3, 3)),
+    "Residual": (
+        lambda: Residual(Sequential([Dense(6, 6, rng=0), Activation("relu"), Dense(6, 6, rng=1)])),
+        (5, 6),
+    ),
+    "BatchNorm2D": (lambda: BatchNorm2D(2), (4, 2, 6, 6)),
+    "GlobalAvgPool2D": (lambda: GlobalAvgPool2D(), (4, 2, 3, 3)),
 }
 
 
@@ -494,3 +501,22 @@ def test_the_public_functions_still_validate_every_call():
             model, np.ones((4, 3)), [0, 1, 2], optimizer=opt, batch_size=2, n_epochs=1,
             rng=np.random.default_rng(0),
         )  # fmt: skip
+
+
+def test_random_shift_keeps_the_floating_dtype():
+    from mlmath.augment import random_shift
+
+    X = np.arange(2 * 1 * 4 * 4, dtype=np.float32).reshape(2, 1, 4, 4)
+    assert random_shift(X, 1, rng=np.random.default_rng(0)).dtype == np.float32
+    ints = random_shift(X.astype(np.int64), 1, rng=np.random.default_rng(0))
+    assert ints.dtype == np.float64
+
+
+def test_augmented_cnn_trains_in_float32():
+    X = np.random.default_rng(0).normal(size=(24, 1, 6, 6))
+    y = np.arange(24) % 2
+    model = CNNClassifier(
+        filters=(2,), hidden_layer_sizes=(4,), max_iter=2, shift_augment=1, dtype=np.float32
+    ).fit(X, y)
+    assert {p.dtype for _, p, _ in model.model_.parameters()} == {np.dtype(np.float32)}
+    assert model.predict_proba(X).dtype == np.float32
