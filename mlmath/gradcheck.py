@@ -14,8 +14,8 @@ gradient of the squared error.
 The check runs in float64 only: float32 input (the point, ``dout``, the
 analytic gradient, or the values ``f`` returns) is refused with a
 ``ValueError``, never silently upcast. With float32's
-:math:`\varepsilon_{mach} \approx 1.2 \times 10^{-7}` the rounding error of
-a difference quotient, about :math:`\varepsilon_{mach} |f| / h`, is near
+:math:`\\varepsilon_{mach} \\approx 1.2 \\times 10^{-7}` the rounding error of
+a difference quotient, about :math:`\\varepsilon_{mach} \\lvert f \\rvert / h`, is near
 :math:`10^{-2}` for ``h = 1e-5``: a right gradient would look wrong. mlmath's
 layers keep their input's dtype, so the same code is checked by giving it
 float64 input (a float32 network: ``model.astype(np.float64)`` first).
