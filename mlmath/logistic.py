@@ -303,7 +303,7 @@ class _Binary:
         self.X, self.y, self.alpha, self.sw = X, y, alpha, sample_weight
         self.intercept = fit_intercept
         self.n = float(len(y) if sample_weight is None else sample_weight.sum())
-        self._buffer: np.ndarray | None = None  # for R^(1/2) X1, rewritten by every Hessian
+        self._buffer: np.ndarray | None = None  # rows of R^(1/2) X1, rewritten by each Hessian
 
     def _weighted(self, v: np.ndarray) -> np.ndarray:
         return v if self.sw is None else self.sw * v
