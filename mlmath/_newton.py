@@ -108,7 +108,7 @@ def newton(
             return theta, k, False, costs
         g = problem.gradient(z, theta)
         if np.max(np.abs(g)) <= tol:
-            theta, n_polish = _polish(problem, theta, z, costs, H, last_step, max_iter - k)
+            theta, n_polish = _polish(problem, theta, z, g, costs, H, last_step, max_iter - k)
             return theta, k + n_polish, True, costs
         H = problem.hessian(z)
         d = _solve(H, g.ravel()).reshape(shape)
@@ -134,6 +134,7 @@ def _polish(
     problem: Any,
     theta: np.ndarray,
     z: np.ndarray,
+    g: np.ndarray,
     costs: list[float],
     H: np.ndarray | None,
     previous: float,
@@ -142,7 +143,8 @@ def _polish(
     """Steps :math:`\\theta - H^{-1} \\nabla J(\\theta)` with one ``H``, while they shrink.
 
     ``H`` is the Hessian of the last Newton step (``previous`` is that step's
-    size), or ``None`` at the start. A step is taken only while the iteration
+    size), or ``None`` at the start; ``g`` the gradient at ``theta``, the one
+    the gradient test has just passed. A step is taken only while the iteration
     contracts (each step at most half the one before) and the cost does not
     rise beyond rounding. When ``H`` stops contracting it is recomputed at the
     current iterate, once; the next failure is rounding noise, and the polish
@@ -155,11 +157,12 @@ def _polish(
     H_inv = _inverse(problem.hessian(z) if fresh else H)
     J = costs[-1]
     for n in range(min(MAX_POLISH, budget)):
-        g = problem.gradient(z, theta).ravel()
-        d = (H_inv @ g).reshape(shape)
+        if n:  # (at n = 0, the caller's g is the gradient here)
+            g = problem.gradient(z, theta)
+        d = (H_inv @ g.ravel()).reshape(shape)
         if not float(np.max(np.abs(d))) <= 0.5 * previous and not fresh:
             H_inv, fresh = _inverse(problem.hessian(z)), True  # a full Newton step instead
-            d = (H_inv @ g).reshape(shape)
+            d = (H_inv @ g.ravel()).reshape(shape)
         size = float(np.max(np.abs(d)))
         if not size <= 0.5 * previous:  # not contracting: what is left is rounding noise
             return theta, n
