@@ -18,6 +18,7 @@ import dataclasses
 import inspect
 import os
 import platform
+import re
 import statistics
 import subprocess
 import sys
@@ -69,7 +70,9 @@ class Row:
         def fmt(v: float | None) -> str:
             if v is None:
                 return "-"
-            return f"{v * 1e3:.1f} ms" if self.unit == "s" else f"{v:.1f} {self.unit}"
+            if self.unit == "s":
+                return f"{v * 1e3:.1f} ms"
+            return f"{v:.2f} MB" if self.unit == "MB" else f"{v:.1f} {self.unit}"
 
         sign = ">=" if self.higher_is_better else "<="
         return [
@@ -609,7 +612,35 @@ def bench_book(quick: bool) -> list[Row]:
             )
             seconds = time.perf_counter() - start
             rows.append(Row("clean book build", "all pages", seconds, None, "-"))
+            html = Path(tmp) / "_build" / "html"
+            for name in [toc["root"], *(c["file"] for c in toc["chapters"])]:
+                rows.append(page_weight_row(html, f"{name}.html"))
     return rows
+
+
+#: A page's budget in tests/test_book.py (everything a browser loads for it).
+PAGE_BUDGET_MB = 7.0
+_REFERENCE = re.compile(r'<(?:script|img|link)\b[^>]*?\b(?:src|href)="([^"#?]+)[^"]*"', re.I)
+
+
+def page_weight_row(html: Path, page: str) -> Row:
+    """The HTML of ``page`` plus the local scripts, style sheets and images it references.
+
+    A static count (fonts and what scripts fetch later are not in it);
+    ``tests/test_book.py`` measures what a browser really loads, against the same budget.
+    """
+    file = html / page
+    text = file.read_text(encoding="utf-8")
+    files = {file.resolve()}
+    for ref in _REFERENCE.findall(text):
+        if ":" in ref:  # another host, or a data: URI already inside the HTML
+            continue
+        target = (file.parent / ref).resolve()
+        if target.is_file():
+            files.add(target)
+    total = sum(f.stat().st_size for f in files) / 1e6
+    note = f"{len(files)} files, of which HTML {file.stat().st_size / 1e6:.2f} MB"
+    return Row(f"page weight {page}", "static count", total, PAGE_BUDGET_MB, note, 1.0, "MB")
 
 
 TASKS = [bench_ols, bench_logistic, bench_mlp, bench_conv, bench_cnn]

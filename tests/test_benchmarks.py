@@ -97,3 +97,21 @@ def test_a_miss_says_by_how_much():
     faster = Row("t", "s", 1.0, 4.0, "-", target=0.5, higher_is_better=True)
     assert faster.miss == "**no**, 2.00x below"
     assert Row("t", "s", None, 1.0, "skipped").cells()[2:5] == ["-", "1000.0 ms", "-"]
+
+
+def test_page_weight_counts_the_files_a_page_references(tmp_path):
+    from benchmarks.run import PAGE_BUDGET_MB, page_weight_row
+
+    (tmp_path / "_static").mkdir()
+    (tmp_path / "_static" / "a.js").write_bytes(b"x" * 300_000)
+    (tmp_path / "_static" / "b.css").write_bytes(b"y" * 200_000)
+    page = (
+        '<link rel="stylesheet" href="_static/b.css?digest=1"><script src="_static/a.js"></script>'
+        '<img src="data:image/png;base64,AAAA"><script src="https://example.org/x.js"></script>'
+        '<script src="_static/a.js"></script><img src="missing.png">'
+    )
+    (tmp_path / "p.html").write_text(page)
+    row = page_weight_row(tmp_path, "p.html")
+    assert row.unit == "MB" and row.reference == PAGE_BUDGET_MB
+    assert row.ours == pytest.approx((300_000 + 200_000 + len(page)) / 1e6)
+    assert row.agreement.startswith("3 files") and row.meets
