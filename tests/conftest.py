@@ -63,6 +63,10 @@ def _build_book(out: Path) -> subprocess.CompletedProcess:
             "node_modules",
         ),
     )
+    # node_modules (npm ci) holds Pyodide's core for the browser runtime (_ext/lite_book.py):
+    # linked, not copied
+    if (ROOT / "node_modules").is_dir():
+        (src / "node_modules").symlink_to(ROOT / "node_modules", target_is_directory=True)
     return jupyter_book(src)
 
 
