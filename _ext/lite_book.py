@@ -90,6 +90,7 @@ PRELOAD = ["numpy", "matplotlib", "mlmath", "ipywidgets"]
 #: The JupyterLite app the launch links open, and the folder of the build it lives in.
 LITE, LITE_APP = "lite", "notebooks"
 SHIMS = Path(__file__).with_name("lite_shims")
+KERNEL_PLUGIN = "@jupyterlite/pyodide-kernel-extension:kernel"
 
 
 class SupplyError(ExtensionError):
@@ -304,10 +305,9 @@ def assemble(srcdir: Path, sources: Sources, lite_dir: Path) -> dict[str, str]:
     config = {
         "jupyter-lite-schema-version": 0,
         "jupyter-config-data": {
-            "appName": "mlmath",
             "contentsStorageName": storage,
             "settingsStorageName": storage,
-            "litePluginSettings": {"@jupyterlite/pyodide-kernel-extension:kernel": kernel},
+            "litePluginSettings": {KERNEL_PLUGIN: kernel},
         },
     }
     (lite_dir / "jupyter-lite.json").write_text(json.dumps(config, indent=1))
@@ -326,6 +326,15 @@ def verify_output(out: Path, shipped: dict[str, str]) -> None:
     )
     if extra:
         raise SupplyError(f"browser runtime: unchecked files in {pyodide}: {extra}")
+    config = json.loads((out / "jupyter-lite.json").read_text())["jupyter-config-data"]
+    kernel = config.get("litePluginSettings", {}).get(KERNEL_PLUGIN, {})
+    if kernel.get("pyodideUrl") != "./static/pyodide/pyodide.js" or not kernel.get(
+        "disablePyPIFallback"
+    ):
+        raise SupplyError(
+            f"browser runtime: {out}/jupyter-lite.json does not point the kernel at the local "
+            f"Pyodide with the PyPI fallback off: {kernel}"
+        )
     maps = sorted(str(p.relative_to(out)) for p in out.rglob("*.map"))
     if maps:
         raise SupplyError(f"browser runtime: source maps in the build: {maps[:5]}")
@@ -363,6 +372,9 @@ def on_build_finished(app: Any, exception: Exception | None) -> None:
     state = _state(app)
     if exception is not None or not state.get("active"):
         return
+    # JupyterLite's build keeps a task database in the working folder: a stale one skips the
+    # step that points the kernel at the local Pyodide (checked by verify_output below)
+    Path(".jupyterlite.doit.db").unlink(missing_ok=True)
     jupyterlite_build(app, None)
     out = Path(app.outdir) / LITE
     verify_output(out, state["shipped"])

@@ -118,3 +118,25 @@ def built_book(tmp_path_factory: pytest.TempPathFactory) -> Path:
         log = (out / "build.log").read_text()
         pytest.fail(f"the book did not build cleanly:\n{log[-6000:]}\n{details}")
     return html
+
+
+def require_lite(built_book: Path) -> Path:
+    """``_build/html/lite``, the browser runtime (``_ext/lite_book.py``), or skip the test.
+
+    The build leaves the runtime out, saying why in one line, when its sources are missing
+    (``npm ci`` or ``pip install -r requirements.txt`` not run, or no PyPI). Under CI, where
+    .ci/run installs both, a missing runtime fails instead of skipping.
+    """
+    lite = built_book / "lite"
+    if (lite / "jupyter-lite.json").is_file():
+        return lite
+    log = built_book.parents[2] / "build.log"
+    said = [
+        line
+        for line in (log.read_text().splitlines() if log.is_file() else [])
+        if line.startswith("lite_book:")
+    ]
+    reason = f"the book was built without the browser runtime: {said[0] if said else '?'}"
+    if os.environ.get("CI"):
+        pytest.fail(reason)
+    pytest.skip(reason)
