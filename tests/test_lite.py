@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pytest
 from conftest import require_lite
-from test_book import SCREENSHOTS, VIEWPORT, browser, site  # noqa: F401 (fixtures)
+from test_book import PAGES, SCREENSHOTS, VIEWPORT, browser, site, source_of  # noqa: F401
 from test_jupyterlab import _IMAGE_JS, _NOTEBOOK, _RAN_ALL_JS
 
 from mlmath import runtime
@@ -153,6 +153,25 @@ def test_without_its_sources_the_book_builds_without_the_runtime(tmp_path):
     assert result.stderr == "", result.stderr
     assert (src / "out" / "index.html").is_file()
     assert not (src / "out" / "lite").exists()
+
+
+def test_every_chapter_page_launches_its_own_notebook(built_book):
+    """Each notebook page's "Run in your browser" opens that notebook, as committed, in lite/."""
+    lite = require_lite(built_book)
+    notebooks = [p for p in PAGES if source_of(p).suffix == ".ipynb"]
+    assert notebooks
+    for page in notebooks:
+        source = source_of(page)
+        html = (built_book / f"{page}.html").read_text()
+        link = f'href="../{lite_book.LITE}/{lite_book.LITE_APP}/index.html?path={source.name}"'
+        assert link in html and "Run in your browser" in html, f"{page}: no launch link {link}"
+        served = lite / "files" / source.name
+        assert served.is_file(), f"{page}: {served} is missing"
+        cells = [c["source"] for c in json.loads(served.read_text())["cells"]]
+        assert cells == [c["source"] for c in json.loads(source.read_text())["cells"]], page
+    for page in PAGES:
+        if source_of(page).suffix != ".ipynb":
+            assert "Run in your browser" not in (built_book / f"{page}.html").read_text(), page
 
 
 # --- the reader's path, in Chromium ------------------------------------------------------------
