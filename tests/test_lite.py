@@ -24,7 +24,15 @@ from pathlib import Path
 
 import pytest
 from conftest import require_lite
-from test_book import PAGES, SCREENSHOTS, VIEWPORT, browser, site, source_of  # noqa: F401
+from test_book import (  # noqa: F401 (browser and site are fixtures)
+    PAGES,
+    SCREENSHOTS,
+    VIEWPORT,
+    browser,
+    page_weight,
+    site,
+    source_of,
+)
 from test_jupyterlab import _IMAGE_JS, _NOTEBOOK, _RAN_ALL_JS
 
 from mlmath import runtime
@@ -171,7 +179,8 @@ def test_every_chapter_page_launches_its_own_notebook(built_book):
         assert cells == [c["source"] for c in json.loads(source.read_text())["cells"]], page
     for page in PAGES:
         if source_of(page).suffix != ".ipynb":
-            assert "Run in your browser" not in (built_book / f"{page}.html").read_text(), page
+            html = (built_book / f"{page}.html").read_text()
+            assert f"{lite_book.LITE}/{lite_book.LITE_APP}/index.html" not in html, page
 
 
 # --- the reader's path, in Chromium ------------------------------------------------------------
@@ -264,6 +273,8 @@ def test_chapter1_runs_in_the_browser(browser, site, built_book):  # noqa: F811
             r.continue_()
 
     context.route("**/*", route)
+    loaded: list[str] = []
+    context.on("requestfinished", lambda r: loaded.append(r.url))
     try:
         page = context.new_page()
         page.goto(f"{site}/{CHAPTER}.html", wait_until="load")
@@ -310,6 +321,7 @@ def test_chapter1_runs_in_the_browser(browser, site, built_book):  # noqa: F811
         lite.wait_for_timeout(1000)
         wait(_RAN_ALL_JS, "Run All to finish", RUN_ALL_TIMEOUT_MS)
         ran_all = time.monotonic() - clicked
+        fetched = sum(page_weight(built_book, set(loaded)).values())
         outcome = lite.evaluate(_OUTCOME_JS)
         assert outcome["n"] > 10 and outcome["unrun"] == 0, outcome
         assert outcome["errors"] == [], f"cells failed in the browser: {outcome['errors']}"
@@ -325,7 +337,8 @@ def test_chapter1_runs_in_the_browser(browser, site, built_book):  # noqa: F811
         assert foreign == [], f"requests to other hosts: {sorted(set(foreign))}"
         print(
             f"\nChapter 1 in the browser: kernel idle {kernel_ready:.1f} s after the click, "
-            f"first cell output at {first_output:.1f} s, Run All done at {ran_all:.1f} s; "
+            f"first cell output at {first_output:.1f} s, Run All done at {ran_all:.1f} s "
+            f"({fetched / 1e6:.0f} MB of the build fetched); "
             f"{outcome['n']} code cells, {len(outcome['skipped'])} skipped in the browser "
             f"{outcome['skipped']}; moved the {moved}"
         )
