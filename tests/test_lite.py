@@ -225,6 +225,13 @@ _SHOW_EXPLORER_JS = f"""async () => {{
 }}"""
 
 
+_RUN_FIRST_JS = f"""async () => {{
+  const w = {_NOTEBOOK};
+  w.content.activeCellIndex = w.content.widgets.findIndex(c => c.model.type === "code");
+  await window.jupyterapp.commands.execute("notebook:run-cell");
+}}"""
+
+
 def _expose_app(route) -> None:
     """JupyterLite's config with ``exposeAppInBrowser`` on, so the test can drive the app."""
     response = route.fetch()
@@ -242,22 +249,36 @@ def _move_slider(page, box) -> str:
         "h => Number(h.getAttribute('aria-valuenow')) >= Number(h.getAttribute('aria-valuemax'))"
     )
     shown = box.locator(".widget-readout").first.inner_text()
-    # as a reader does: click the slider's track a quarter of its length from the far end
-    track = box.locator(".widget-slider .noUi-target").first.bounding_box()
-    x = track["x"] + track["width"] * (0.25 if at_end else 0.75)
+    # as a reader does: click the slider's track near its far end
+    target = box.locator(".widget-slider .noUi-target").first
+    target.scroll_into_view_if_needed()
+    track = target.bounding_box()
+    x = track["x"] + track["width"] * (0.1 if at_end else 0.9)
     page.mouse.click(x, track["y"] + track["height"] / 2)
+    page.wait_for_timeout(1000)
+    if box.locator(".widget-readout").first.inner_text() == shown:  # or with the keyboard
+        handle.focus()
+        page.keyboard.press("ArrowLeft" if at_end else "ArrowRight")
     deadline = time.monotonic() + 60
     after = before
     while time.monotonic() < deadline and after == before:
         page.wait_for_timeout(500)
         after = box.evaluate(_IMAGE_JS)
     moved = f"slider from {shown!r} to {box.locator('.widget-readout').first.inner_text()!r}"
+    if after == before:
+        SCREENSHOTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(SCREENSHOTS / "lite-slider-stuck.png"))
     assert before is not None and after != before, f"moved the {moved}; the image stayed the same"
     return moved
 
 
 def test_chapter1_runs_in_the_browser(browser, site, built_book):  # noqa: F811
     require_lite(built_book)
+    print(f"\n{run_in_browser(browser, site, built_book, CHAPTER)}")
+
+
+def run_in_browser(browser, site: str, built_book: Path, chapter: str) -> str:  # noqa: F811
+    """Open ``chapter``'s launch link, Run All, move a slider; a line saying how it went."""
     context = browser.new_context(viewport=VIEWPORT)
     foreign: list[str] = []
     console: list[str] = []
@@ -277,10 +298,10 @@ def test_chapter1_runs_in_the_browser(browser, site, built_book):  # noqa: F811
     context.on("requestfinished", lambda r: loaded.append(r.url))
     try:
         page = context.new_page()
-        page.goto(f"{site}/{CHAPTER}.html", wait_until="load")
+        page.goto(f"{site}/{chapter}.html", wait_until="load")
         page.get_by_role("button", name="Launch interactive content").click()
         link = page.get_by_role("link", name="Run in your browser")
-        assert link.count() == 1, "Chapter 1 has no 'Run in your browser' link"
+        assert link.count() == 1, f"{chapter} has no 'Run in your browser' link"
         with context.expect_page() as opened:
             clicked = time.monotonic()
             link.click()
@@ -289,7 +310,8 @@ def test_chapter1_runs_in_the_browser(browser, site, built_book):  # noqa: F811
             "console",
             lambda m: console.append(f"{m.type}: {m.text[:200]}") if m.type == "error" else None,
         )
-        assert "/lite/" in lite.url and "path=01_linear_regression.ipynb" in lite.url, lite.url
+        notebook = source_of(chapter).name
+        assert "/lite/" in lite.url and f"path={notebook}" in lite.url, lite.url
 
         def wait(js: str, what: str, timeout: int) -> None:
             from playwright.sync_api import TimeoutError as PlaywrightTimeout
@@ -315,16 +337,20 @@ def test_chapter1_runs_in_the_browser(browser, site, built_book):  # noqa: F811
         lite.evaluate("() => window.jupyterapp.commands.execute('notebook:clear-all-cell-outputs')")
         cleared = lite.evaluate(_OUTCOME_JS)
         assert cleared["unrun"] == cleared["n"], f"outputs not cleared: {cleared}"
-        lite.evaluate("() => window.jupyterapp.commands.execute('notebook:run-all-cells')")
+        # the first code cell alone (Run All delivers its outputs only when all have run)
+        lite.evaluate(_RUN_FIRST_JS)
         wait(_FIRST_OUTPUT_JS, "the first cell's output", KERNEL_TIMEOUT_MS)
         first_output = time.monotonic() - clicked
+        lite.evaluate("() => window.jupyterapp.commands.execute('notebook:run-all-cells')")
         lite.wait_for_timeout(1000)
         wait(_RAN_ALL_JS, "Run All to finish", RUN_ALL_TIMEOUT_MS)
         ran_all = time.monotonic() - clicked
         fetched = sum(page_weight(built_book, set(loaded)).values())
         outcome = lite.evaluate(_OUTCOME_JS)
         assert outcome["n"] > 10 and outcome["unrun"] == 0, outcome
-        assert outcome["errors"] == [], f"cells failed in the browser: {outcome['errors']}"
+        assert outcome["errors"] == [], (
+            f"{chapter}: cells failed in the browser: {outcome['errors']}"
+        )
 
         # the notebook renders only the cells near the viewport: bring the first explorer there
         found = lite.evaluate(_SHOW_EXPLORER_JS)
@@ -333,10 +359,10 @@ def test_chapter1_runs_in_the_browser(browser, site, built_book):  # noqa: F811
         box.wait_for(timeout=30_000)
         moved = _move_slider(lite, box)
         SCREENSHOTS.mkdir(exist_ok=True)
-        box.screenshot(path=str(SCREENSHOTS / "lite-chapter1-explorer.png"))
+        box.screenshot(path=str(SCREENSHOTS / f"lite-{notebook}-explorer.png"))
         assert foreign == [], f"requests to other hosts: {sorted(set(foreign))}"
-        print(
-            f"\nChapter 1 in the browser: kernel idle {kernel_ready:.1f} s after the click, "
+        return (
+            f"{chapter} in the browser: kernel idle {kernel_ready:.1f} s after the click, "
             f"first cell output at {first_output:.1f} s, Run All done at {ran_all:.1f} s "
             f"({fetched / 1e6:.0f} MB of the build fetched); "
             f"{outcome['n']} code cells, {len(outcome['skipped'])} skipped in the browser "
