@@ -15,6 +15,7 @@ is printed (``pytest -s``), not asserted.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -64,8 +65,8 @@ def test_skip_in_browser_says_what_it_skips(monkeypatch, capsys):
 @pytest.fixture(scope="module")
 def sources(tmp_path_factory):
     found = lite_book.find_sources(ROOT, tmp_path_factory.mktemp("downloads"))
-    if isinstance(found, str):
-        require_lite(Path("/nonexistent/_build/html"))  # skips, or fails under CI
+    if isinstance(found, str):  # skip here; under CI, where .ci/run installs them, fail
+        (pytest.fail if os.environ.get("CI") else pytest.skip)(f"no runtime sources: {found}")
     return found
 
 
