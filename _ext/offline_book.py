@@ -6,6 +6,10 @@ the second copy throws "Identifier 'THEBE_JS_URL' has already been declared")
 and a loader that would fetch Thebe from a public CDN. This book runs live code
 on Binder or in Jupyter instead, so with ``launch_buttons.thebe: false`` both
 scripts are removed from every page.
+
+Extensions may also add stylesheets or scripts from other hosts (jupyterlite-sphinx, loaded
+by ``_ext/lite_book.py``, adds a Google Fonts stylesheet to every page): every stylesheet
+and script whose address names a host is removed, so a page loads only files of the build.
 """
 
 from __future__ import annotations
@@ -19,6 +23,17 @@ def _is_thebe(script: Any) -> bool:
     return "thebe" in filename.lower() or "THEBE_JS_URL" in body
 
 
+def _is_remote(asset: Any) -> bool:
+    filename = str(getattr(asset, "filename", asset) or "")
+    return filename.startswith(("http://", "https://", "//"))
+
+
+def drop_remote_assets(app: Any, pagename: str, templatename: str, context: dict, doctree: Any):
+    for key in ("css_files", "script_files"):
+        if key in context:
+            context[key] = [a for a in context[key] if not _is_remote(a)]
+
+
 def drop_thebe_scripts(app: Any, pagename: str, templatename: str, context: dict, doctree: Any):
     if app.config.html_theme_options.get("launch_buttons", {}).get("thebe"):
         return  # Thebe wanted after all: leave it alone
@@ -28,4 +43,5 @@ def drop_thebe_scripts(app: Any, pagename: str, templatename: str, context: dict
 
 def setup(app: Any) -> dict[str, Any]:
     app.connect("html-page-context", drop_thebe_scripts, priority=900)
+    app.connect("html-page-context", drop_remote_assets, priority=900)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

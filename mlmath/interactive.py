@@ -279,6 +279,9 @@ class Explorer:
             layout=widgets.Layout(width=f"{width}px", max_width="100%", height="auto"),
         )
         label_width = f"{max(len(label) for label in self.labels.values()) + 1}ch"
+        # ipywidgets gives a control 300 px in all, label included: a long label would leave
+        # the slider's track no length at all, so the track gets its own 16em on top
+        control_width = f"calc({label_width} + 16em)"
         controls: dict[str, Any] = {}
         for name, grid in self.params.items():
             common = {
@@ -286,6 +289,7 @@ class Explorer:
                 "value": self.initial[name],
                 "description": self.labels[name],
                 "style": {"description_width": label_width},
+                "layout": widgets.Layout(width=control_width, max_width="100%"),
             }
             if _is_numeric(grid):
                 controls[name] = widgets.SelectionSlider(**common, continuous_update=False)

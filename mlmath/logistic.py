@@ -842,7 +842,8 @@ def _drop_weightless(
     X: np.ndarray, y_index: np.ndarray, sw: np.ndarray, classes: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Leave out the samples of weight 0 (exactly what such a weight means)."""
-    total = np.bincount(y_index, weights=sw, minlength=len(classes))
+    # np.intp: bincount refuses int64 where pointers are 32-bit (Pyodide's WebAssembly)
+    total = np.bincount(y_index.astype(np.intp), weights=sw, minlength=len(classes))
     if np.any(total == 0.0):
         k = int(np.argmax(total == 0.0))
         raise ValueError(

@@ -817,7 +817,8 @@ def _warn_if_no_progress(
     if not np.isfinite(Z).all():
         return
     cross_entropy, _ = _output_loss(Z, y_index)
-    freq = np.bincount(y_index, minlength=K) / N
+    # np.intp: bincount refuses int64 where pointers are 32-bit (Pyodide's WebAssembly)
+    freq = np.bincount(np.asarray(y_index, dtype=np.intp), minlength=K) / N
     chance = -float(np.sum(freq[freq > 0] * np.log(freq[freq > 0])))
     log_K = float(np.log(K))
     reasons = []

@@ -66,6 +66,10 @@ def _build_book(out: Path) -> subprocess.CompletedProcess:
             "node_modules",
         ),
     )
+    # node_modules (npm ci) holds Pyodide's core for the browser runtime (_ext/lite_book.py):
+    # linked, not copied
+    if (ROOT / "node_modules").is_dir():
+        (src / "node_modules").symlink_to(ROOT / "node_modules", target_is_directory=True)
     return jupyter_book(src)
 
 
@@ -132,3 +136,25 @@ def browser():
         browser = p.chromium.launch(executable_path=path, args=CHROMIUM_ARGS)
         yield browser
         browser.close()
+
+
+def require_lite(built_book: Path) -> Path:
+    """``_build/html/lite``, the browser runtime (``_ext/lite_book.py``), or skip the test.
+
+    The build leaves the runtime out, saying why in one line, when its sources are missing
+    (``npm ci`` or ``pip install -r requirements.txt`` not run, or no PyPI). Under CI, where
+    .ci/run installs both, a missing runtime fails instead of skipping.
+    """
+    lite = built_book / "lite"
+    if (lite / "jupyter-lite.json").is_file():
+        return lite
+    log = built_book.parents[2] / "build.log"
+    said = [
+        line
+        for line in (log.read_text().splitlines() if log.is_file() else [])
+        if line.startswith("lite_book:")
+    ]
+    reason = f"the book was built without the browser runtime: {said[0] if said else '?'}"
+    if os.environ.get("CI"):
+        pytest.fail(reason)
+    pytest.skip(reason)

@@ -202,7 +202,9 @@ def test_every_internal_link_and_anchor_resolves(built_book):
     pages = sorted(
         p
         for p in built_book.rglob("*.html")
-        if not {"_static", "_sources", "reports"} & set(p.relative_to(built_book).parts)
+        # lite/ is the JupyterLite app (its pages are shells for scripts): tests/test_lite.py
+        # opens it, and the links into it from the chapter pages are checked here
+        if not {"_static", "_sources", "reports", "lite"} & set(p.relative_to(built_book).parts)
     )
     assert len(pages) >= len(PAGES)
     broken: list[str] = []
@@ -675,6 +677,27 @@ def test_page_has_no_javascript_errors(visit, page):
 def test_page_requests_nothing_from_other_hosts(visit, page):
     foreign = visit(page).foreign + visit(page, dark=True).foreign
     assert foreign == [], f"{page} asked other hosts for: {sorted(set(foreign))}"
+
+
+#: Pages of the browser runtime (_ext/lite_book.py) that load JupyterLite's interface without
+#: starting Python; tests/test_lite.py starts it from a chapter's launch link and runs Chapter 1.
+LITE_PAGES = ["lite/lab/index.html", "lite/tree/index.html"]
+
+
+@pytest.mark.parametrize("path", LITE_PAGES)
+def test_browser_runtime_requests_nothing_from_other_hosts(browser, site, built_book, path):
+    from conftest import require_lite
+
+    require_lite(built_book)
+    seen = PageVisit(browser, site, path)
+    try:
+        seen.page.wait_for_selector(".jp-LabShell, #main", timeout=120_000)
+        seen.page.wait_for_load_state("networkidle")
+        loaded = len(seen.local)
+    finally:
+        seen.close()
+    assert loaded > 20, f"{path}: only {loaded} files loaded; did JupyterLite start?"
+    assert seen.foreign == [], f"{path} asked other hosts for: {sorted(set(seen.foreign))}"
 
 
 @pytest.mark.parametrize("page", PAGES)
