@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 
 from ._validation import as_float_array, check_scalar
+from .layers import _check_upstream
 from .network import BatchNorm, Layer, Sequential
 
 __all__ = ["BatchNorm2D", "GlobalAvgPool2D", "Residual"]
@@ -197,9 +198,5 @@ class GlobalAvgPool2D(Layer):
 
     def backward(self, dout: np.ndarray) -> np.ndarray:
         N, C, H, W = self._require_cache()
-        dout = as_float_array(dout, name="dout")
-        if dout.shape != (N, C):
-            raise ValueError(
-                f"dout has shape {dout.shape}, but the output of GlobalAvgPool2D had shape {(N, C)}"
-            )
+        dout = _check_upstream(dout, "dout", (N, C), "GlobalAvgPool2D's means")
         return np.broadcast_to(dout[:, :, None, None] / (H * W), (N, C, H, W)).copy()
